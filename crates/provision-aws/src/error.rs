@@ -1,0 +1,98 @@
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::display::DisplayErrorContext;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use provision_core::{ErrorClass, ReconcileError};
+
+/// Classify an AWS error code into the engine's error classes.
+pub fn classify_code(code: &str) -> ErrorClass {
+    let c = code;
+    if c.contains("NotFound") || c.ends_with(".Malformed") && c.contains("ID") {
+        return ErrorClass::NotFound;
+    }
+    match c {
+        "Throttling"
+        | "ThrottlingException"
+        | "RequestLimitExceeded"
+        | "TooManyRequestsException"
+        | "RequestThrottled"
+        | "RequestThrottledException"
+        | "SlowDown"
+        | "PriorRequestNotComplete" => ErrorClass::Throttled,
+        "DependencyViolation"
+        | "IncorrectState"
+        | "IncorrectInstanceState"
+        | "InvalidStateTransition"
+        | "ResourceInUse"
+        | "ResourceInUseException"
+        | "ConcurrentModificationException"
+        | "ConflictException"
+        | "OperationAborted"
+        | "Resource.AlreadyAssociated"
+        | "Gateway.NotAttached" => ErrorClass::Conflict,
+        "InternalError"
+        | "InternalFailure"
+        | "ServiceUnavailable"
+        | "Unavailable"
+        | "InternalServerError"
+        | "ServiceUnavailableException" => ErrorClass::Transient,
+        _ => ErrorClass::Invalid,
+    }
+}
+
+/// Turn an SDK error into a [`ReconcileError`] with the AWS code and the whole error chain.
+pub fn classify<E, R>(err: SdkError<E, R>) -> ReconcileError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    let (class, code, message) = match &err {
+        SdkError::ServiceError(se) => {
+            let e = se.err();
+            let code = e.code().map(str::to_string);
+            let class = match code.as_deref() {
+                Some(c) => classify_code(c),
+                None => ErrorClass::Other,
+            };
+            let msg = e
+                .message()
+                .map(str::to_string)
+                .unwrap_or_else(|| DisplayErrorContext(&err).to_string());
+            (class, code, msg)
+        }
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => (
+            ErrorClass::Transient,
+            None,
+            DisplayErrorContext(&err).to_string(),
+        ),
+        SdkError::ConstructionFailure(_) => (
+            ErrorClass::Invalid,
+            None,
+            DisplayErrorContext(&err).to_string(),
+        ),
+        _ => (
+            ErrorClass::Other,
+            None,
+            DisplayErrorContext(&err).to_string(),
+        ),
+    };
+    ReconcileError {
+        class,
+        code,
+        message,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_classify() {
+        assert_eq!(classify_code("InvalidVpcID.NotFound"), ErrorClass::NotFound);
+        assert_eq!(classify_code("NatGatewayNotFound"), ErrorClass::NotFound);
+        assert_eq!(classify_code("RequestLimitExceeded"), ErrorClass::Throttled);
+        assert_eq!(classify_code("DependencyViolation"), ErrorClass::Conflict);
+        assert_eq!(classify_code("InvalidParameterValue"), ErrorClass::Invalid);
+        assert_eq!(classify_code("InternalError"), ErrorClass::Transient);
+    }
+}

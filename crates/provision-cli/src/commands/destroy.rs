@@ -1,0 +1,79 @@
+//! `provision destroy [--region R]`: tear down the stack, or one region.
+
+use crate::context::{self, Global};
+use anyhow::{anyhow, Context, Result};
+use provision_core::{ReconcileContext, ResourceDecl};
+use provision_plan::Live;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Tear down only this region, and repair what the other regions held of it. In effect this
+    /// plans "the spec without this region".
+    #[arg(long)]
+    region: Option<String>,
+    /// Destroy without asking (required when standard input is not a terminal).
+    #[arg(long)]
+    yes: bool,
+    /// AWS API calls in flight per region.
+    #[arg(long, default_value_t = context::parallelism_default())]
+    parallelism: usize,
+}
+
+pub async fn run(g: &Global, a: Args) -> Result<ExitCode> {
+    let stack = context::pick_stack(g)?;
+    let (store, state) = context::open_state(g, &stack)?;
+    let (desired, spec): (Vec<ResourceDecl>, Option<provision_spec::Spec>) = match &a.region {
+        None => (Vec::new(), None),
+        Some(region) => {
+            let rec = state.spec.clone().with_context(|| {
+                format!("the state of {stack} records no spec; `destroy --region` needs it to plan the stack without {region}")
+            })?;
+            let (loaded, _) = context::load_spec(&PathBuf::from(&rec.path))?;
+            let without = loaded
+                .spec
+                .without_region(region)
+                .map_err(|e| anyhow!("cannot tear down {region}: {e}"))?;
+            (context::expand_checked(&without)?, Some(without))
+        }
+    };
+    let aws = context::aws();
+    let cx = ReconcileContext {
+        stack: stack.clone(),
+    };
+    eprintln!("Refreshing {} recorded resources…", state.resources.len());
+    let live = provision_engine::refresh(&aws.registry, &cx, &state, &desired).await?;
+    let plan = provision_plan::plan(&desired, &state, &Live::Refreshed(live.clone()), &|k| {
+        aws.registry.schema(k)
+    })?;
+    if !plan.has_changes() {
+        println!("Nothing to destroy.");
+        return Ok(ExitCode::SUCCESS);
+    }
+    print!("{}", provision_plan::render(&plan));
+    let what = match &a.region {
+        Some(r) => format!("\nDo you really want to destroy every resource of {stack} in {r}?"),
+        None => format!("\nDo you really want to destroy every resource of {stack}?"),
+    };
+    if !context::confirm(&what, a.yes)? {
+        eprintln!("Destroy cancelled.");
+        return Ok(ExitCode::from(1));
+    }
+    let ok = context::apply(
+        &plan,
+        live,
+        &aws,
+        &stack,
+        store,
+        state,
+        a.parallelism,
+        context::timeouts(spec.as_ref()),
+    )
+    .await?;
+    Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}

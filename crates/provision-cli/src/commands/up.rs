@@ -1,0 +1,64 @@
+//! `provision up SPEC`: validate, refresh, plan, show, ask, apply.
+
+use crate::context::{self, Global};
+use anyhow::Result;
+use provision_core::ReconcileContext;
+use provision_plan::Live;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The stack's spec, e.g. specs/prod.yaml.
+    spec: PathBuf,
+    /// Apply without asking (required when standard input is not a terminal).
+    #[arg(long)]
+    yes: bool,
+    /// AWS API calls in flight per region. Waits for readiness hold no slot.
+    #[arg(long, default_value_t = context::parallelism_default())]
+    parallelism: usize,
+}
+
+pub async fn run(g: &Global, a: Args) -> Result<ExitCode> {
+    let (loaded, decls) = context::load_spec(&a.spec)?;
+    let stack_id = loaded.spec.stack_id();
+    let (store, mut state) = context::open_state(g, &stack_id)?;
+    let aws = context::aws();
+    let cx = ReconcileContext {
+        stack: stack_id.clone(),
+    };
+    eprintln!("Refreshing {} recorded resources…", state.resources.len());
+    let live = provision_engine::refresh(&aws.registry, &cx, &state, &decls).await?;
+    let plan = provision_plan::plan(&decls, &state, &Live::Refreshed(live.clone()), &|k| {
+        aws.registry.schema(k)
+    })?;
+    print!("{}", provision_plan::render(&plan));
+    state.spec = Some(context::spec_record(&loaded));
+    if !plan.has_changes() {
+        provision_engine::record_refresh(&mut state, &live, &decls);
+        store.save(&mut state)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if !context::confirm("\nDo you want to apply these changes?", a.yes)? {
+        eprintln!("Apply cancelled.");
+        return Ok(ExitCode::from(1));
+    }
+    provision_engine::record_refresh(&mut state, &live, &decls);
+    store.save(&mut state)?;
+    let ok = context::apply(
+        &plan,
+        live,
+        &aws,
+        &stack_id,
+        store,
+        state,
+        a.parallelism,
+        context::timeouts(Some(&loaded.spec)),
+    )
+    .await?;
+    Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}

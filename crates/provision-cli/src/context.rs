@@ -1,0 +1,222 @@
+//! What the commands share: loading and expanding a spec, opening the state, refreshing and
+//! planning, asking for confirmation, and applying.
+
+use anyhow::{bail, Context, Result};
+use provision_aws::AwsConfigs;
+use provision_core::{Plan, ReconcileContext, Registry, ResourceDecl};
+use provision_engine::{ApplyOptions, ApplyReport, Timeouts};
+use provision_graph::ResourceGraph;
+use provision_spec::{LoadedSpec, Spec};
+use provision_state::{SpecRecord, State, StateStore};
+use std::collections::BTreeMap;
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use tokio::sync::Mutex;
+use tokio_util::sync::CancellationToken;
+
+pub struct Global {
+    pub state_dir: PathBuf,
+    pub stack: Option<String>,
+}
+
+/// Load and validate a spec, expand it, and check that every kind it needs exists and that the
+/// references form a DAG. No AWS call.
+pub fn load_spec(path: &Path) -> Result<(LoadedSpec, Vec<ResourceDecl>)> {
+    let loaded = provision_spec::load(path).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let decls = expand_checked(&loaded.spec)?;
+    Ok((loaded, decls))
+}
+
+pub fn expand_checked(spec: &Spec) -> Result<Vec<ResourceDecl>> {
+    let decls = provision_spec::expand(spec);
+    let reg = crate::registry::offline();
+    for d in &decls {
+        if reg.get(d.address.kind()).is_none() {
+            bail!(
+                "{}: kind `{}` has no reconciler in this build; remove the section that declares it",
+                d.address,
+                d.address.kind()
+            );
+        }
+    }
+    ResourceGraph::build(decls.iter().map(|d| (d.address.clone(), d.dependencies())))?;
+    Ok(decls)
+}
+
+/// The stack whose state to use when no spec names it: `--stack`, or the only state there is.
+pub fn pick_stack(g: &Global) -> Result<String> {
+    if let Some(s) = &g.stack {
+        return Ok(s.clone());
+    }
+    let stacks = provision_state::list_stacks(&g.state_dir)?;
+    match stacks.as_slice() {
+        [one] => Ok(one.clone()),
+        [] => bail!(
+            "no state in {}; run `provision up SPEC` first, or pass a SPEC",
+            g.state_dir.display()
+        ),
+        many => bail!(
+            "{} holds several states ({}); choose one with --stack NAME or pass a SPEC",
+            g.state_dir.display(),
+            many.join(", ")
+        ),
+    }
+}
+
+pub fn open_state(g: &Global, stack: &str) -> Result<(StateStore, State)> {
+    std::fs::create_dir_all(&g.state_dir).with_context(|| {
+        format!(
+            "cannot create the state directory {}",
+            g.state_dir.display()
+        )
+    })?;
+    let command: Vec<String> = std::env::args().collect();
+    let store = StateStore::open(&g.state_dir, stack, &command.join(" "))?;
+    let state = store.load()?;
+    Ok((store, state))
+}
+
+pub fn spec_record(l: &LoadedSpec) -> SpecRecord {
+    SpecRecord {
+        path: l.path.display().to_string(),
+        sha256: l.sha256.clone(),
+    }
+}
+
+pub fn timeouts(spec: Option<&Spec>) -> Timeouts {
+    let mut t = Timeouts::default();
+    if let Some(spec) = spec {
+        if let Some(d) = spec.timeouts.default {
+            t.default = d;
+        }
+        for service in ["eks", "rds", "elasticache", "msk"] {
+            if let Some(d) = spec.timeouts.for_service(service) {
+                t.by_service.insert(service.to_string(), d);
+            }
+        }
+    }
+    t
+}
+
+pub struct Aws {
+    pub registry: Registry,
+}
+
+pub fn aws() -> Aws {
+    let configs = AwsConfigs::new();
+    let registry = crate::registry::registry(&configs);
+    Aws { registry }
+}
+
+/// Ask on a terminal; refuse without `--yes` elsewhere.
+pub fn confirm(question: &str, yes: bool) -> Result<bool> {
+    if yes {
+        return Ok(true);
+    }
+    if !std::io::stdin().is_terminal() {
+        bail!("refusing to apply: standard input is not a terminal; pass --yes to apply without asking");
+    }
+    eprint!("{question} Only 'yes' is accepted: ");
+    std::io::stderr().flush().ok();
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    Ok(line.trim() == "yes")
+}
+
+/// Apply a plan with progress, and print the summary. Returns whether everything succeeded.
+pub async fn apply(
+    plan: &Plan,
+    live: BTreeMap<provision_core::Address, provision_core::Observed>,
+    aws: &Aws,
+    stack_id: &str,
+    store: StateStore,
+    state: State,
+    parallelism: usize,
+    timeouts: Timeouts,
+) -> Result<bool> {
+    let steps: usize = plan
+        .changes
+        .iter()
+        .map(|c| match c.action {
+            provision_core::Action::NoOp => 0,
+            provision_core::Action::Replace(_) => 2,
+            _ => 1,
+        })
+        .sum();
+    let cancel = CancellationToken::new();
+    let c2 = cancel.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!("\ninterrupted: no new operations start; waiting for the calls in flight (Ctrl-C again to quit at once)");
+            c2.cancel();
+            if tokio::signal::ctrl_c().await.is_ok() {
+                std::process::exit(130);
+            }
+        }
+    });
+    let opts = ApplyOptions {
+        parallelism,
+        timeouts,
+        cancel,
+        events: crate::progress::printer(steps),
+    };
+    let state = Arc::new(Mutex::new(state));
+    let report = provision_engine::apply(
+        plan,
+        live,
+        aws.registry.clone(),
+        ReconcileContext {
+            stack: stack_id.to_string(),
+        },
+        Arc::new(store),
+        state,
+        opts,
+    )
+    .await;
+    print_report(&report);
+    Ok(report.is_success())
+}
+
+fn print_report(r: &ApplyReport) {
+    let (mut created, mut updated, mut destroyed) = (0, 0, 0);
+    for s in &r.done {
+        match s.op {
+            provision_engine::StepOp::Create => created += 1,
+            provision_engine::StepOp::Update => updated += 1,
+            _ => destroyed += 1,
+        }
+    }
+    eprintln!();
+    if r.is_success() {
+        eprintln!("Apply complete: {created} created, {updated} updated, {destroyed} destroyed.");
+        return;
+    }
+    eprintln!(
+        "Apply incomplete: {created} created, {updated} updated, {destroyed} destroyed, {} failed, {} skipped.",
+        r.failed.len(),
+        r.skipped.len()
+    );
+    for (step, e) in &r.failed {
+        eprintln!("  failed:  {step}: {e}");
+    }
+    for (step, cause) in &r.skipped {
+        match cause {
+            Some(c) => eprintln!("  skipped: {step} (depends on failed {c})"),
+            None => eprintln!("  skipped: {step} (interrupted)"),
+        }
+    }
+    if let Some(e) = &r.plan_error {
+        eprintln!("  nothing was applied: {e}");
+    }
+    if let Some(e) = &r.state_error {
+        eprintln!("  the state could not be saved: {e}");
+    }
+    eprintln!(
+        "Everything done so far is recorded in the state; run the same command again to resume."
+    );
+}
+
+pub fn parallelism_default() -> usize {
+    10
+}

@@ -1,0 +1,17 @@
+//! The registry: every resource kind mapped to its reconciler. One line per service crate.
+
+use provision_aws::AwsConfigs;
+use provision_core::Registry;
+
+pub fn registry(configs: &AwsConfigs) -> Registry {
+    let mut r = Registry::new();
+    provision_ec2::reconcilers(configs.clone())
+        .into_iter()
+        .for_each(|k| r.register(k));
+    r
+}
+
+/// The registry's kinds, for validation without AWS access.
+pub fn offline() -> Registry {
+    registry(&AwsConfigs::new())
+}

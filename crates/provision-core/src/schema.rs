@@ -1,0 +1,79 @@
+//! Kind schemas: for each field, whether a change updates in place, forces replacement, or is
+//! computed by AWS. The planner reads them to choose Update or Replace and to say why.
+
+use crate::change::ReplaceOrder;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldMode {
+    /// A change is applied in place by `update`.
+    Mutable,
+    /// A change forces the resource to be replaced.
+    ForceNew,
+    /// Set by AWS; never compared with the spec.
+    Computed,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct FieldSchema {
+    pub name: &'static str,
+    pub mode: FieldMode,
+    /// Printed as `(sensitive)`, never written to logs.
+    pub sensitive: bool,
+    /// A list compared as a set: order carries no meaning (subnet ids, CIDR lists).
+    pub unordered: bool,
+}
+
+impl FieldSchema {
+    pub const fn mutable(name: &'static str) -> Self {
+        Self {
+            name,
+            mode: FieldMode::Mutable,
+            sensitive: false,
+            unordered: false,
+        }
+    }
+    pub const fn force_new(name: &'static str) -> Self {
+        Self {
+            name,
+            mode: FieldMode::ForceNew,
+            sensitive: false,
+            unordered: false,
+        }
+    }
+    /// This list field is compared as a set.
+    pub const fn unordered(mut self) -> Self {
+        self.unordered = true;
+        self
+    }
+    /// This field's value is a secret: printed as `(sensitive)`.
+    pub const fn sensitive(mut self) -> Self {
+        self.sensitive = true;
+        self
+    }
+    pub const fn computed(name: &'static str) -> Self {
+        Self {
+            name,
+            mode: FieldMode::Computed,
+            sensitive: false,
+            unordered: false,
+        }
+    }
+}
+
+/// What the planner needs to know about a resource kind.
+#[derive(Debug)]
+pub struct KindSchema {
+    /// `<service>.<type>`, e.g. `ec2.vpc`.
+    pub kind: &'static str,
+    pub fields: &'static [FieldSchema],
+    /// How a replacement is ordered. Kinds with unique names must delete first.
+    pub replace_order: ReplaceOrder,
+    /// Whether the kind carries the provision tags (else observe finds it by natural key).
+    pub taggable: bool,
+}
+
+impl KindSchema {
+    pub fn field(&self, name: &str) -> Option<&FieldSchema> {
+        self.fields.iter().find(|f| f.name == name)
+    }
+}

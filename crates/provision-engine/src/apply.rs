@@ -1,0 +1,585 @@
+//! Apply: walk the plan's steps, calling reconcilers with bounded API-call concurrency per region,
+//! and persist the state after every change.
+//!
+//! Concurrency is of calls, not of waits: a region's semaphore is held only for the duration of
+//! one API call, so any number of resources can wait for readiness at once.
+
+use crate::events::{Event, EventSink};
+use crate::retry::{self, Timeouts, Verdict};
+use crate::step::{steps_of, Step, StepOp};
+use provision_core::value::{self, Ref};
+use provision_core::{
+    Address, Change, CreateRequest, Observed, Readiness, ReconcileContext, ReconcileError,
+    Reconciler, Registry, ResourceDecl, Target, Value,
+};
+use provision_graph::{NodeOutcome, SkipReason, Walker};
+use provision_state::{
+    Deposed, Intent, IntentOp, ResourceState, ResourceStatus, State, StateError, StateStore,
+};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::time::Instant;
+use tokio::sync::{Mutex, Semaphore};
+use tokio_util::sync::CancellationToken;
+
+#[derive(Clone)]
+pub struct ApplyOptions {
+    /// API calls in flight per region.
+    pub parallelism: usize,
+    pub timeouts: Timeouts,
+    pub cancel: CancellationToken,
+    pub events: EventSink,
+}
+
+/// What happened to every step.
+#[derive(Debug, Default)]
+pub struct ApplyReport {
+    pub done: Vec<Step>,
+    pub failed: Vec<(Step, String)>,
+    /// Steps not run, with the failed step that caused it (None: cancelled).
+    pub skipped: Vec<(Step, Option<Step>)>,
+    /// A failure to persist the state, which stops everything.
+    pub state_error: Option<String>,
+    /// The plan could not be walked (a bug in provision: please report it with the plan).
+    pub plan_error: Option<String>,
+}
+
+impl ApplyReport {
+    pub fn is_success(&self) -> bool {
+        self.failed.is_empty()
+            && self.skipped.is_empty()
+            && self.state_error.is_none()
+            && self.plan_error.is_none()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+enum StepError {
+    #[error("{0}")]
+    Aws(String),
+    #[error("state could not be saved: {0}")]
+    State(#[from] StateError),
+}
+
+struct Shared {
+    registry: Registry,
+    cx: ReconcileContext,
+    store: Arc<StateStore>,
+    state: Arc<Mutex<State>>,
+    /// Live objects, updated as steps complete: references resolve against it.
+    live: Mutex<BTreeMap<Address, Observed>>,
+    changes: BTreeMap<Address, Change>,
+    permits: HashMap<String, Arc<Semaphore>>,
+    opts: ApplyOptions,
+}
+
+/// Record what a refresh saw: ids and observed values of recorded resources, and adopt objects
+/// found by their `provision:address` tag that the state did not know (interrupted creates).
+pub fn record_refresh(
+    state: &mut State,
+    live: &BTreeMap<Address, Observed>,
+    desired: &[ResourceDecl],
+) {
+    for (address, obs) in live {
+        if let Some(r) = state.resources.get_mut(address) {
+            r.id = Some(obs.id.clone());
+            r.arn = obs.arn.clone();
+            r.observed = obs.properties.clone();
+            if r.status == ResourceStatus::Creating {
+                r.status = ResourceStatus::Pending;
+                r.intent = None;
+            }
+        } else if let Some(d) = desired.iter().find(|d| &d.address == address) {
+            let mut r =
+                ResourceState::new(address.kind(), address.region(), ResourceStatus::Pending);
+            r.id = Some(obs.id.clone());
+            r.arn = obs.arn.clone();
+            r.observed = obs.properties.clone();
+            r.depends_on = d.dependencies();
+            state.resources.insert(address.clone(), r);
+        }
+    }
+}
+
+/// Apply `plan`. `live` is what the refresh saw (or the recorded observations). The state is
+/// saved after every create, update and delete.
+pub async fn apply(
+    plan: &provision_core::Plan,
+    live: BTreeMap<Address, Observed>,
+    registry: Registry,
+    cx: ReconcileContext,
+    store: Arc<StateStore>,
+    state: Arc<Mutex<State>>,
+    opts: ApplyOptions,
+) -> ApplyReport {
+    let nodes = steps_of(plan);
+    let mut permits = HashMap::new();
+    for c in &plan.changes {
+        permits
+            .entry(c.address.region().to_string())
+            .or_insert_with(|| Arc::new(Semaphore::new(opts.parallelism.max(1))));
+    }
+    let shared = Arc::new(Shared {
+        registry,
+        cx,
+        store,
+        state,
+        live: Mutex::new(live),
+        changes: plan
+            .changes
+            .iter()
+            .map(|c| (c.address.clone(), c.clone()))
+            .collect(),
+        permits,
+        opts: opts.clone(),
+    });
+    let mut report = ApplyReport::default();
+    let walker = match Walker::new(nodes) {
+        Ok(w) => w.cancel_token(opts.cancel.clone()),
+        Err(e) => {
+            report.plan_error = Some(format!("the plan's steps do not form a DAG: {e}"));
+            return report;
+        }
+    };
+    let stop = opts.cancel.clone();
+    let s = shared.clone();
+    let outcome = walker
+        .run(move |step: Step| {
+            let s = s.clone();
+            let stop = stop.clone();
+            async move {
+                let r = s.run(&step).await;
+                match &r {
+                    Ok(()) => {}
+                    Err(StepError::State(_)) => {
+                        // Without a durable state nothing more may happen.
+                        stop.cancel();
+                    }
+                    Err(e) => (s.opts.events)(Event::Failed {
+                        step: step.clone(),
+                        error: e.to_string(),
+                    }),
+                }
+                r
+            }
+        })
+        .await;
+    for (step, o) in outcome.outcomes {
+        match o {
+            NodeOutcome::Done => report.done.push(step),
+            NodeOutcome::Failed(StepError::State(e)) => {
+                report.state_error = Some(e.to_string());
+                report
+                    .failed
+                    .push((step, format!("state could not be saved: {e}")));
+            }
+            NodeOutcome::Failed(e) => report.failed.push((step, e.to_string())),
+            NodeOutcome::Skipped(SkipReason::DependencyFailed(cause)) => {
+                report.skipped.push((step, Some(cause)))
+            }
+            NodeOutcome::Skipped(SkipReason::Cancelled) => report.skipped.push((step, None)),
+        }
+    }
+    report
+}
+
+fn aws(address: &Address, e: &ReconcileError) -> StepError {
+    StepError::Aws(format!("{address}: {e}"))
+}
+
+impl Shared {
+    fn reconciler(&self, address: &Address) -> Result<&Arc<dyn Reconciler>, StepError> {
+        self.registry.get(address.kind()).ok_or_else(|| {
+            StepError::Aws(format!(
+                "{address}: kind `{}` is not known to this build of provision",
+                address.kind()
+            ))
+        })
+    }
+
+    async fn permit(&self, region: &str) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        let sem = self.permits.get(region)?.clone();
+        sem.acquire_owned().await.ok()
+    }
+
+    /// Change the state under its lock and persist it at once.
+    async fn persist(&self, f: impl FnOnce(&mut State)) -> Result<(), StepError> {
+        let mut st = self.state.lock().await;
+        f(&mut st);
+        self.store.save(&mut st)?;
+        Ok(())
+    }
+
+    async fn run(&self, step: &Step) -> Result<(), StepError> {
+        let started = Instant::now();
+        (self.opts.events)(Event::Started { step: step.clone() });
+        let id = match step.op {
+            StepOp::Create => Some(self.create(&step.address).await?),
+            StepOp::Update => Some(self.update(&step.address).await?),
+            StepOp::Delete => {
+                self.delete(&step.address).await?;
+                None
+            }
+            StepOp::DeleteDeposed => {
+                self.delete_deposed(&step.address).await?;
+                None
+            }
+        };
+        (self.opts.events)(Event::Finished {
+            step: step.clone(),
+            id,
+            elapsed: started.elapsed(),
+        });
+        Ok(())
+    }
+
+    /// The desired properties of `address` with every reference resolved from live objects.
+    async fn resolved(
+        &self,
+        address: &Address,
+    ) -> Result<serde_json::Map<String, Value>, StepError> {
+        let after = self
+            .changes
+            .get(address)
+            .and_then(|c| c.after.clone())
+            .unwrap_or(Value::Object(Default::default()));
+        let live = self.live.lock().await;
+        let lookup = |r: &Ref| live.get(&r.address).and_then(|o| o.field(&r.field));
+        let v = value::resolve(&after, &lookup);
+        if let Some(r) = value::refs(&v).first() {
+            return Err(StepError::Aws(format!(
+                "{address}: reference {r} has no value; is the field name right?"
+            )));
+        }
+        Ok(v.as_object().cloned().unwrap_or_default())
+    }
+
+    async fn create(&self, address: &Address) -> Result<String, StepError> {
+        let rec = self.reconciler(address)?.clone();
+        let region = address.region();
+        let desired = self.resolved(address).await?;
+        let depends_on = self
+            .changes
+            .get(address)
+            .map(|c| c.depends_on.clone())
+            .unwrap_or_default();
+        // A create-before-destroy replacement keeps the old object as deposed until its delete.
+        let old = self.live.lock().await.get(address).cloned();
+        let intent = Intent::new(IntentOp::Create);
+        let token = intent.token.clone();
+        {
+            let desired = desired.clone();
+            self.persist(|st| {
+                let r = st.resources.entry(address.clone()).or_insert_with(|| {
+                    ResourceState::new(address.kind(), region, ResourceStatus::Creating)
+                });
+                if let (Some(old), Some(_)) = (&old, &r.id) {
+                    r.deposed.push(Deposed {
+                        id: old.id.clone(),
+                        arn: old.arn.clone(),
+                        observed: old.properties.clone(),
+                    });
+                }
+                r.id = None;
+                r.arn = None;
+                r.observed = Default::default();
+                r.status = ResourceStatus::Creating;
+                r.intent = Some(intent);
+                r.desired = desired;
+                r.depends_on = depends_on;
+            })
+            .await?;
+        }
+        let req = CreateRequest {
+            address: address.clone(),
+            properties: desired.clone(),
+            token,
+        };
+        let mut attempt = 0;
+        let obs = loop {
+            attempt += 1;
+            let r = {
+                let _p = self.permit(region).await;
+                rec.create(&self.cx, region, &req).await
+            };
+            let e = match r {
+                Ok(o) => break o,
+                Err(e) => e,
+            };
+            let verdict = retry::on_create(&e);
+            if verdict == Verdict::Fail || attempt >= retry::MAX_ATTEMPTS {
+                self.persist(|st| {
+                    if let Some(r) = st.resources.get_mut(address) {
+                        r.status = ResourceStatus::Failed;
+                    }
+                })
+                .await?;
+                return Err(aws(address, &e));
+            }
+            if verdict == Verdict::LookUpThenRetry {
+                // The create may have happened with its answer lost: look before resending.
+                let target = Target {
+                    address: address.clone(),
+                    id: None,
+                    desired: Some(Value::Object(desired.clone())),
+                };
+                let found = {
+                    let _p = self.permit(region).await;
+                    rec.observe(&self.cx, region, &[target]).await
+                };
+                if let Ok(found) = found {
+                    if let Some(o) = found.into_iter().find(|o| &o.address == address) {
+                        tracing::info!(%address, id = %o.id, "found the object of a create whose answer was lost; adopting it");
+                        break o;
+                    }
+                }
+            }
+            let wait = retry::backoff(attempt);
+            (self.opts.events)(Event::Retrying {
+                address: address.clone(),
+                attempt,
+                error: e.to_string(),
+                after: wait,
+            });
+            tokio::time::sleep(wait).await;
+        };
+        self.record(address, &obs, desired, ResourceStatus::Pending)
+            .await?;
+        self.await_ready(&rec, address, &obs).await?;
+        Ok(obs.id)
+    }
+
+    async fn record(
+        &self,
+        address: &Address,
+        obs: &Observed,
+        desired: serde_json::Map<String, Value>,
+        status: ResourceStatus,
+    ) -> Result<(), StepError> {
+        self.live.lock().await.insert(address.clone(), obs.clone());
+        let depends_on = self.changes.get(address).map(|c| c.depends_on.clone());
+        self.persist(|st| {
+            let r = st
+                .resources
+                .entry(address.clone())
+                .or_insert_with(|| ResourceState::new(address.kind(), address.region(), status));
+            r.id = Some(obs.id.clone());
+            r.arn = obs.arn.clone();
+            r.observed = obs.properties.clone();
+            r.desired = desired;
+            r.status = status;
+            r.intent = None;
+            if let Some(d) = depends_on {
+                r.depends_on = d;
+            }
+        })
+        .await
+    }
+
+    async fn await_ready(
+        &self,
+        rec: &Arc<dyn Reconciler>,
+        address: &Address,
+        obs: &Observed,
+    ) -> Result<(), StepError> {
+        let region = address.region();
+        let timeout = self.opts.timeouts.for_kind(address.kind());
+        let start = Instant::now();
+        let mut polls = 0;
+        let mut errors = 0;
+        loop {
+            let r = {
+                let _p = self.permit(region).await;
+                rec.ready(&self.cx, region, obs).await
+            };
+            match r {
+                Ok(Readiness::Ready) => break,
+                Ok(Readiness::Failed(why)) => {
+                    self.set_status(address, ResourceStatus::Failed).await?;
+                    return Err(StepError::Aws(format!("{address}: {why}")));
+                }
+                Ok(Readiness::Pending(detail)) => {
+                    (self.opts.events)(Event::Waiting {
+                        address: address.clone(),
+                        detail,
+                    });
+                }
+                Err(e) => {
+                    errors += 1;
+                    if retry::on_change(&e) == Verdict::Fail || errors >= retry::MAX_ATTEMPTS {
+                        return Err(aws(address, &e));
+                    }
+                }
+            }
+            if start.elapsed() >= timeout {
+                // Never lose it: it stays recorded as pending, and the next run resumes waiting.
+                return Err(StepError::Aws(format!(
+                    "{address}: not ready after {}s (the timeout of its kind); it stays in the state as pending and the next run resumes waiting",
+                    timeout.as_secs()
+                )));
+            }
+            polls += 1;
+            tokio::time::sleep(retry::poll_interval(polls)).await;
+        }
+        self.set_status(address, ResourceStatus::Ready).await
+    }
+
+    async fn set_status(&self, address: &Address, status: ResourceStatus) -> Result<(), StepError> {
+        self.persist(|st| {
+            if let Some(r) = st.resources.get_mut(address) {
+                r.status = status;
+            }
+        })
+        .await
+    }
+
+    async fn update(&self, address: &Address) -> Result<String, StepError> {
+        let rec = self.reconciler(address)?.clone();
+        let region = address.region();
+        let desired = self.resolved(address).await?;
+        let Some(obs) = self.live.lock().await.get(address).cloned() else {
+            return Err(StepError::Aws(format!(
+                "{address}: nothing live to update; run `provision diff` to refresh"
+            )));
+        };
+        let mut attempt = 0;
+        let new = loop {
+            attempt += 1;
+            let r = {
+                let _p = self.permit(region).await;
+                rec.update(&self.cx, region, &obs, &desired).await
+            };
+            match r {
+                Ok(o) => break o,
+                Err(e) => {
+                    if retry::on_change(&e) == Verdict::Fail || attempt >= retry::MAX_ATTEMPTS {
+                        return Err(aws(address, &e));
+                    }
+                    let wait = retry::backoff(attempt);
+                    (self.opts.events)(Event::Retrying {
+                        address: address.clone(),
+                        attempt,
+                        error: e.to_string(),
+                        after: wait,
+                    });
+                    tokio::time::sleep(wait).await;
+                }
+            }
+        };
+        self.record(address, &new, desired, ResourceStatus::Pending)
+            .await?;
+        self.await_ready(&rec, address, &new).await?;
+        self.delete_deposed(address).await?;
+        Ok(new.id)
+    }
+
+    /// Delete one object with the error policy, then wait until it is gone.
+    async fn delete_object(
+        &self,
+        rec: &Arc<dyn Reconciler>,
+        address: &Address,
+        obs: &Observed,
+    ) -> Result<(), StepError> {
+        let region = address.region();
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let r = {
+                let _p = self.permit(region).await;
+                rec.delete(&self.cx, region, obs).await
+            };
+            match r {
+                Ok(()) => break,
+                Err(e) if e.is_not_found() => break,
+                Err(e) => {
+                    if retry::on_change(&e) == Verdict::Fail || attempt >= retry::MAX_ATTEMPTS + 2 {
+                        return Err(aws(address, &e));
+                    }
+                    let wait = retry::backoff(attempt);
+                    (self.opts.events)(Event::Retrying {
+                        address: address.clone(),
+                        attempt,
+                        error: e.to_string(),
+                        after: wait,
+                    });
+                    tokio::time::sleep(wait).await;
+                }
+            }
+        }
+        let timeout = self.opts.timeouts.for_kind(address.kind());
+        let start = Instant::now();
+        let mut polls = 0;
+        loop {
+            let gone = {
+                let _p = self.permit(region).await;
+                rec.gone(&self.cx, region, obs).await
+            };
+            match gone {
+                Ok(true) => return Ok(()),
+                Ok(false) => (self.opts.events)(Event::Waiting {
+                    address: address.clone(),
+                    detail: format!("waiting for {} to be deleted", obs.id),
+                }),
+                Err(e) if retry::on_change(&e) == Verdict::Fail => return Err(aws(address, &e)),
+                Err(_) => {}
+            }
+            if start.elapsed() >= timeout {
+                return Err(StepError::Aws(format!(
+                    "{address}: {} still not gone after {}s; it stays in the state and the next run resumes",
+                    obs.id,
+                    timeout.as_secs()
+                )));
+            }
+            polls += 1;
+            tokio::time::sleep(retry::poll_interval(polls)).await;
+        }
+    }
+
+    async fn delete(&self, address: &Address) -> Result<(), StepError> {
+        let rec = self.reconciler(address)?.clone();
+        let live = self.live.lock().await.get(address).cloned();
+        if let Some(obs) = live {
+            self.persist(|st| {
+                if let Some(r) = st.resources.get_mut(address) {
+                    r.status = ResourceStatus::Deleting;
+                    r.intent = Some(Intent::new(IntentOp::Delete));
+                }
+            })
+            .await?;
+            self.delete_object(&rec, address, &obs).await?;
+            self.live.lock().await.remove(address);
+        }
+        // Superseded objects of this address go too.
+        self.delete_deposed(address).await?;
+        self.persist(|st| {
+            st.resources.remove(address);
+        })
+        .await
+    }
+
+    async fn delete_deposed(&self, address: &Address) -> Result<(), StepError> {
+        let rec = self.reconciler(address)?.clone();
+        loop {
+            let next = {
+                let st = self.state.lock().await;
+                st.resources
+                    .get(address)
+                    .and_then(|r| r.deposed.first().cloned())
+            };
+            let Some(d) = next else { return Ok(()) };
+            let obs = Observed {
+                address: address.clone(),
+                id: d.id.clone(),
+                arn: d.arn.clone(),
+                properties: d.observed.clone(),
+            };
+            self.delete_object(&rec, address, &obs).await?;
+            self.persist(|st| {
+                if let Some(r) = st.resources.get_mut(address) {
+                    r.deposed.retain(|x| x.id != d.id);
+                }
+            })
+            .await?;
+        }
+    }
+}

@@ -1,0 +1,102 @@
+//! The error policy, kept apart from the reconcilers (which never sleep or loop): which errors
+//! are retried, how long to back off, and how long a kind may take to become ready.
+
+use provision_core::{ErrorClass, ReconcileError};
+use rand::Rng;
+use std::collections::HashMap;
+use std::time::Duration;
+
+/// What a failed call of each kind of operation deserves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    Retry,
+    /// The call may have happened: look the object up before trying again.
+    LookUpThenRetry,
+    Fail,
+}
+
+pub(crate) const MAX_ATTEMPTS: u32 = 6;
+
+/// Creates without an idempotency token must never be resent blind: a transport error or a
+/// throttle may hide a create AWS performed. NotFound and conflicts right after a dependency was
+/// created are AWS's eventual consistency, and clear by themselves.
+pub(crate) fn on_create(e: &ReconcileError) -> Verdict {
+    match e.class {
+        ErrorClass::Transient | ErrorClass::Throttled | ErrorClass::Other => {
+            Verdict::LookUpThenRetry
+        }
+        ErrorClass::NotFound | ErrorClass::Conflict => Verdict::Retry,
+        ErrorClass::Invalid => Verdict::Fail,
+    }
+}
+
+/// Updates and deletes are idempotent: retry transport errors, throttling and conflicts
+/// (DependencyViolation while a dependant is still being deleted).
+pub(crate) fn on_change(e: &ReconcileError) -> Verdict {
+    match e.class {
+        ErrorClass::Transient
+        | ErrorClass::Throttled
+        | ErrorClass::Conflict
+        | ErrorClass::Other => Verdict::Retry,
+        ErrorClass::NotFound => Verdict::Retry,
+        ErrorClass::Invalid => Verdict::Fail,
+    }
+}
+
+/// Full-jitter exponential backoff: attempt 1 waits up to 0.5 s, doubling, capped at 20 s.
+pub(crate) fn backoff(attempt: u32) -> Duration {
+    let cap_ms = (500u64 << attempt.min(6)).min(20_000);
+    let ms = rand::rng().random_range(cap_ms / 2..=cap_ms);
+    Duration::from_millis(ms)
+}
+
+/// The interval between readiness polls: 1 s growing to 15 s.
+pub(crate) fn poll_interval(polls: u32) -> Duration {
+    Duration::from_millis((1000u64 << polls.min(4)).min(15_000))
+}
+
+/// How long each kind may take to become ready (or to be gone), by service prefix of the kind.
+#[derive(Debug, Clone)]
+pub struct Timeouts {
+    pub default: Duration,
+    pub by_service: HashMap<String, Duration>,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Self {
+            default: Duration::from_secs(20 * 60),
+            by_service: HashMap::new(),
+        }
+    }
+}
+
+impl Timeouts {
+    pub fn for_kind(&self, kind: &str) -> Duration {
+        let service = kind.split('.').next().unwrap_or(kind);
+        self.by_service
+            .get(service)
+            .copied()
+            .unwrap_or(self.default)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        assert!(backoff(1) <= Duration::from_millis(1000));
+        assert!(backoff(20) <= Duration::from_secs(20));
+        assert!(backoff(20) >= Duration::from_secs(10));
+    }
+
+    #[test]
+    fn creates_look_up_before_retrying_transport_errors() {
+        let e = ReconcileError::new(ErrorClass::Transient, "connection reset");
+        assert_eq!(on_create(&e), Verdict::LookUpThenRetry);
+        let e = ReconcileError::invalid("bad cidr");
+        assert_eq!(on_create(&e), Verdict::Fail);
+    }
+}

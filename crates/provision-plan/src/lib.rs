@@ -1,0 +1,8 @@
+//! The planner: a pure function from (desired declarations, state, live objects) to a [`Plan`],
+//! and the plan's rendering for people. No IO.
+
+mod planner;
+mod render;
+
+pub use planner::{plan, Live, PlanError};
+pub use render::render;

@@ -1,0 +1,454 @@
+use provision_core::value::{self, Ref};
+use provision_core::{
+    Action, Address, Change, FieldChange, FieldMode, KindSchema, Observed, Plan, ReplaceOrder,
+    ResourceDecl, Value,
+};
+use provision_graph::{GraphError, ResourceGraph};
+use provision_state::{ResourceStatus, State};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// What is known of the live objects.
+pub enum Live {
+    /// Refreshed from AWS: an address recorded in state but absent here is gone.
+    Refreshed(BTreeMap<Address, Observed>),
+    /// `--no-refresh`: plan from the recorded observations alone.
+    FromState,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    #[error("{address}: kind `{kind}` is not known to this build of provision; upgrade provision, or remove the resource with `provision state rm {address}`")]
+    UnknownKind { address: Address, kind: String },
+    #[error(transparent)]
+    Graph(#[from] GraphError),
+}
+
+/// Compute the plan that brings the live objects to `desired`.
+///
+/// - a desired resource with no live object is created (re-created if it was deleted outside);
+/// - a live one whose mutable fields differ is updated in place, and one whose force-new fields
+///   differ is replaced, in the order its kind declares, naming the field that forces it;
+/// - a recorded resource the spec no longer has is deleted.
+pub fn plan(
+    desired: &[ResourceDecl],
+    state: &State,
+    live: &Live,
+    schema_of: &dyn Fn(&str) -> Option<&'static KindSchema>,
+) -> Result<Plan, PlanError> {
+    let decls: BTreeMap<&Address, &ResourceDecl> =
+        desired.iter().map(|d| (&d.address, d)).collect();
+    let graph = ResourceGraph::build(
+        desired
+            .iter()
+            .map(|d| (d.address.clone(), d.dependencies())),
+    )?;
+
+    // What is live, whichever way we know it.
+    let from_state: BTreeMap<Address, Observed>;
+    let live_map: &BTreeMap<Address, Observed> = match live {
+        Live::Refreshed(m) => m,
+        Live::FromState => {
+            from_state = state
+                .resources
+                .iter()
+                .filter_map(|(a, r)| {
+                    Some((
+                        a.clone(),
+                        Observed {
+                            address: a.clone(),
+                            id: r.id.clone()?,
+                            arn: r.arn.clone(),
+                            properties: r.observed.clone(),
+                        },
+                    ))
+                })
+                .collect();
+            &from_state
+        }
+    };
+    let refreshed = matches!(live, Live::Refreshed(_));
+
+    let mut changes = Vec::new();
+    // Addresses whose object will be new: references to them are known only after apply.
+    let mut fresh: BTreeSet<Address> = BTreeSet::new();
+    // Addresses replaced delete-first.
+    let mut delete_first: BTreeSet<Address> = BTreeSet::new();
+
+    for address in graph.topo_order() {
+        let Some(decl) = decls.get(&address) else {
+            continue;
+        };
+        let kind = address.kind();
+        let schema = schema_of(kind).ok_or_else(|| PlanError::UnknownKind {
+            address: address.clone(),
+            kind: kind.to_string(),
+        })?;
+        let lookup = |r: &Ref| -> Option<Value> {
+            if fresh.contains(&r.address) {
+                return None;
+            }
+            live_map.get(&r.address)?.field(&r.field)
+        };
+        let after = value::resolve(&Value::Object(decl.properties.clone()), &lookup);
+        let after_map = after.as_object().cloned().unwrap_or_default();
+        let recorded = state.resources.get(&address);
+        let mut change = Change {
+            address: address.clone(),
+            action: Action::NoOp,
+            before: None,
+            after: Some(after.clone()),
+            fields: Vec::new(),
+            reasons: Vec::new(),
+            depends_on: decl.dependencies(),
+            recorded_depends_on: recorded.map(|r| r.depends_on.clone()).unwrap_or_default(),
+        };
+        match live_map.get(&address) {
+            None => {
+                change.action = Action::Create;
+                match recorded {
+                    Some(r) if r.status == ResourceStatus::Creating && r.id.is_none() => {
+                        change.reasons.push(
+                            "an interrupted create left no object behind; it will be created"
+                                .into(),
+                        )
+                    }
+                    Some(_) if refreshed => change
+                        .reasons
+                        .push("deleted outside provision; it will be created again".into()),
+                    _ => {}
+                }
+                fresh.insert(address.clone());
+            }
+            Some(obs) => {
+                change.before = Some(Value::Object(obs.properties.clone()));
+                change.fields = diff_fields(schema, &obs.properties, &after_map);
+                let forcing: Vec<&FieldChange> = change
+                    .fields
+                    .iter()
+                    .filter(|f| f.forces_replacement)
+                    .collect();
+                if !forcing.is_empty() {
+                    for f in forcing {
+                        change
+                            .reasons
+                            .push(format!("{} forces replacement", f.field));
+                    }
+                    // Create-before-destroy cannot depend on a delete-first replacement: the old
+                    // object would have to outlive its dependency's deletion. Like Terraform,
+                    // such a resource is replaced delete-first too.
+                    let df_dep = change.depends_on.iter().find(|d| delete_first.contains(*d));
+                    let order = match (schema.replace_order, df_dep) {
+                        (ReplaceOrder::CreateBeforeDestroy, Some(d)) => {
+                            change.reasons.push(format!(
+                                "deleted first because {d} is replaced delete-first"
+                            ));
+                            ReplaceOrder::DeleteFirst
+                        }
+                        (o, _) => o,
+                    };
+                    if order == ReplaceOrder::DeleteFirst {
+                        delete_first.insert(address.clone());
+                    }
+                    change.action = Action::Replace(order);
+                    fresh.insert(address.clone());
+                } else if !change.fields.is_empty() {
+                    change.action = Action::Update;
+                }
+                match recorded {
+                    None => change.reasons.push(format!(
+                        "found live as {} by its provision:address tag; it will be adopted",
+                        obs.id
+                    )),
+                    Some(r)
+                        if r.status == ResourceStatus::Pending && change.action == Action::NoOp =>
+                    {
+                        change.action = Action::Update;
+                        change
+                            .reasons
+                            .push("not ready yet; apply resumes waiting for it".into());
+                    }
+                    Some(r) if !r.deposed.is_empty() && change.action == Action::NoOp => {
+                        change.action = Action::Update;
+                        change.reasons.push(format!(
+                            "{} superseded object(s) left by an interrupted replacement will be deleted",
+                            r.deposed.len()
+                        ));
+                    }
+                    _ => {}
+                }
+            }
+        }
+        changes.push(change);
+    }
+
+    // Recorded resources the spec no longer has: deleted, dependants first (apply orders them).
+    for (address, r) in &state.resources {
+        if decls.contains_key(address) {
+            continue;
+        }
+        let gone = refreshed && !live_map.contains_key(address);
+        if gone && r.deposed.is_empty() {
+            // Already gone: apply only forgets it.
+            changes.push(Change {
+                address: address.clone(),
+                action: Action::Delete,
+                before: None,
+                after: None,
+                fields: Vec::new(),
+                reasons: vec!["not in the spec, and already gone from AWS".into()],
+                depends_on: Vec::new(),
+                recorded_depends_on: r.depends_on.clone(),
+            });
+            continue;
+        }
+        changes.push(Change {
+            address: address.clone(),
+            action: Action::Delete,
+            before: live_map
+                .get(address)
+                .map(|o| Value::Object(o.properties.clone()))
+                .or_else(|| Some(Value::Object(r.observed.clone()))),
+            after: None,
+            fields: Vec::new(),
+            reasons: vec!["not in the spec".into()],
+            depends_on: Vec::new(),
+            recorded_depends_on: r.depends_on.clone(),
+        });
+    }
+    Ok(Plan { changes })
+}
+
+/// The fields of `schema` whose desired value differs from the live one.
+fn diff_fields(
+    schema: &KindSchema,
+    live: &serde_json::Map<String, Value>,
+    desired: &serde_json::Map<String, Value>,
+) -> Vec<FieldChange> {
+    let mut out = Vec::new();
+    for f in schema.fields {
+        if f.mode == FieldMode::Computed {
+            continue;
+        }
+        let (before, after) = (live.get(f.name), desired.get(f.name));
+        let known = after.is_none_or(value::is_known);
+        if known && same(before, after, f.unordered) {
+            continue;
+        }
+        out.push(FieldChange {
+            field: f.name.to_string(),
+            before: before.cloned(),
+            after: after.cloned(),
+            forces_replacement: f.mode == FieldMode::ForceNew,
+        });
+    }
+    out
+}
+
+fn is_empty(v: Option<&Value>) -> bool {
+    match v {
+        None | Some(Value::Null) => true,
+        Some(Value::Object(m)) => m.is_empty(),
+        Some(Value::Array(a)) => a.is_empty(),
+        _ => false,
+    }
+}
+
+fn same(a: Option<&Value>, b: Option<&Value>, unordered: bool) -> bool {
+    if is_empty(a) && is_empty(b) {
+        return true;
+    }
+    match (a, b) {
+        (Some(Value::Array(x)), Some(Value::Array(y))) if unordered => {
+            let mut x: Vec<String> = x.iter().map(Value::to_string).collect();
+            let mut y: Vec<String> = y.iter().map(Value::to_string).collect();
+            x.sort();
+            y.sort();
+            x == y
+        }
+        _ => a == b,
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::render;
+    use provision_core::{FieldSchema, ReplaceOrder};
+    use provision_state::{ResourceState, ResourceStatus};
+    use serde_json::json;
+
+    static VPC: KindSchema = KindSchema {
+        kind: "ec2.vpc",
+        fields: &[
+            FieldSchema::force_new("cidr_block"),
+            FieldSchema::mutable("tags"),
+        ],
+        replace_order: ReplaceOrder::CreateBeforeDestroy,
+        taggable: true,
+    };
+    static SUBNET: KindSchema = KindSchema {
+        kind: "ec2.subnet",
+        fields: &[
+            FieldSchema::force_new("vpc_id"),
+            FieldSchema::force_new("cidr_block"),
+            FieldSchema::mutable("tags"),
+        ],
+        replace_order: ReplaceOrder::DeleteFirst,
+        taggable: true,
+    };
+    fn schemas(kind: &str) -> Option<&'static KindSchema> {
+        match kind {
+            "ec2.vpc" => Some(&VPC),
+            "ec2.subnet" => Some(&SUBNET),
+            _ => None,
+        }
+    }
+    fn addr(s: &str) -> Address {
+        s.parse().unwrap()
+    }
+    fn decls(cidr: &str, tag: &str) -> Vec<ResourceDecl> {
+        let vpc = addr("us-east-1/ec2.vpc/main");
+        vec![
+            ResourceDecl::new(vpc.clone())
+                .with("cidr_block", cidr)
+                .with("tags", json!({"Name": tag})),
+            ResourceDecl::new(addr("us-east-1/ec2.subnet/a"))
+                .with_ref("vpc_id", &vpc, "id")
+                .with("cidr_block", "10.0.0.0/20")
+                .with("tags", json!({})),
+        ]
+    }
+    /// A state and live view where both resources exist as `decls("10.0.0.0/16", "main")`.
+    fn applied() -> (State, BTreeMap<Address, Observed>) {
+        let mut st = State::new("t-dev");
+        let mut live = BTreeMap::new();
+        for (a, id, props, deps) in [
+            (
+                "us-east-1/ec2.vpc/main",
+                "vpc-1",
+                json!({"cidr_block": "10.0.0.0/16", "tags": {"Name": "main"}}),
+                vec![],
+            ),
+            (
+                "us-east-1/ec2.subnet/a",
+                "subnet-1",
+                json!({"vpc_id": "vpc-1", "cidr_block": "10.0.0.0/20", "tags": {}}),
+                vec![addr("us-east-1/ec2.vpc/main")],
+            ),
+        ] {
+            let a = addr(a);
+            let mut r = ResourceState::new(a.kind(), a.region(), ResourceStatus::Ready);
+            r.id = Some(id.into());
+            r.observed = props.as_object().unwrap().clone();
+            r.desired = r.observed.clone();
+            r.depends_on = deps;
+            st.resources.insert(a.clone(), r);
+            live.insert(
+                a.clone(),
+                Observed {
+                    address: a,
+                    id: id.into(),
+                    arn: None,
+                    properties: props.as_object().unwrap().clone(),
+                },
+            );
+        }
+        (st, live)
+    }
+
+    #[test]
+    fn fresh_stack_creates_everything_with_unknown_refs() {
+        let p = plan(
+            &decls("10.0.0.0/16", "main"),
+            &State::new("t-dev"),
+            &Live::FromState,
+            &schemas,
+        )
+        .unwrap();
+        assert_eq!(p.summary().add, 2);
+        insta::assert_snapshot!(render(&p));
+    }
+
+    #[test]
+    fn no_changes_is_noop() {
+        let (st, live) = applied();
+        let p = plan(
+            &decls("10.0.0.0/16", "main"),
+            &st,
+            &Live::Refreshed(live),
+            &schemas,
+        )
+        .unwrap();
+        assert!(!p.has_changes());
+        assert_eq!(render(&p), "No changes. The live stack matches the spec.\n");
+    }
+
+    #[test]
+    fn tag_change_is_an_update_of_exactly_that_resource() {
+        let (st, live) = applied();
+        let p = plan(
+            &decls("10.0.0.0/16", "core"),
+            &st,
+            &Live::Refreshed(live),
+            &schemas,
+        )
+        .unwrap();
+        let s = p.summary();
+        assert_eq!((s.add, s.change, s.destroy), (0, 1, 0));
+        assert_eq!(
+            p.get(&addr("us-east-1/ec2.vpc/main")).unwrap().action,
+            Action::Update
+        );
+        insta::assert_snapshot!(render(&p));
+    }
+
+    #[test]
+    fn cidr_change_replaces_with_reason_and_cascades() {
+        let (st, live) = applied();
+        let p = plan(
+            &decls("10.5.0.0/16", "main"),
+            &st,
+            &Live::Refreshed(live),
+            &schemas,
+        )
+        .unwrap();
+        let vpc = p.get(&addr("us-east-1/ec2.vpc/main")).unwrap();
+        assert_eq!(
+            vpc.action,
+            Action::Replace(ReplaceOrder::CreateBeforeDestroy)
+        );
+        assert_eq!(
+            vpc.reasons,
+            vec!["cidr_block forces replacement".to_string()]
+        );
+        let sn = p.get(&addr("us-east-1/ec2.subnet/a")).unwrap();
+        assert_eq!(sn.action, Action::Replace(ReplaceOrder::DeleteFirst));
+        insta::assert_snapshot!(render(&p));
+    }
+
+    #[test]
+    fn deleted_outside_is_recreated_and_dropped_is_deleted() {
+        let (st, mut live) = applied();
+        live.remove(&addr("us-east-1/ec2.subnet/a"));
+        let d = decls("10.0.0.0/16", "main");
+        let p = plan(&d, &st, &Live::Refreshed(live.clone()), &schemas).unwrap();
+        let sn = p.get(&addr("us-east-1/ec2.subnet/a")).unwrap();
+        assert_eq!(sn.action, Action::Create);
+        assert!(sn.reasons[0].contains("deleted outside"));
+
+        let p = plan(&d[..1], &st, &Live::FromState, &schemas).unwrap();
+        let sn = p.get(&addr("us-east-1/ec2.subnet/a")).unwrap();
+        assert_eq!(sn.action, Action::Delete);
+        insta::assert_snapshot!(render(&p));
+    }
+
+    #[test]
+    fn unknown_kind_names_the_resource() {
+        let d = vec![ResourceDecl::new(addr("us-east-1/ec2.thing/x"))];
+        let e = plan(&d, &State::new("t-dev"), &Live::FromState, &schemas).unwrap_err();
+        assert!(e
+            .to_string()
+            .starts_with("us-east-1/ec2.thing/x: kind `ec2.thing`"));
+    }
+}

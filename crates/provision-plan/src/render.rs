@@ -1,0 +1,120 @@
+//! The plan as a Terraform user reads it at once: `+`, `~`, `-/+`, `-`, then the summary line.
+
+use provision_core::value::Ref;
+use provision_core::{Action, Change, Plan, ReplaceOrder, Value};
+use std::fmt::Write;
+
+/// Render the plan for a terminal.
+pub fn render(plan: &Plan) -> String {
+    if !plan.has_changes() {
+        return "No changes. The live stack matches the spec.\n".to_string();
+    }
+    let mut out = String::new();
+    for c in plan.changes.iter().filter(|c| c.action != Action::NoOp) {
+        render_change(&mut out, c);
+        out.push('\n');
+    }
+    let s = plan.summary();
+    let _ = writeln!(
+        out,
+        "Plan: {} to add, {} to change, {} to destroy.",
+        s.add, s.change, s.destroy
+    );
+    out
+}
+
+fn headline(c: &Change) -> String {
+    let what = match c.action {
+        Action::Create => "will be created".to_string(),
+        Action::Update => "will be updated in place".to_string(),
+        Action::Replace(ReplaceOrder::DeleteFirst) => {
+            "must be replaced (the old object is deleted first)".to_string()
+        }
+        Action::Replace(ReplaceOrder::CreateBeforeDestroy) => {
+            "must be replaced (the new object is created before the old one is deleted)".to_string()
+        }
+        Action::Delete => "will be destroyed".to_string(),
+        Action::NoOp => "is unchanged".to_string(),
+    };
+    format!("{} {} {}", c.action.symbol(), c.address, what)
+}
+
+fn render_change(out: &mut String, c: &Change) {
+    let _ = writeln!(out, "  {}", headline(c));
+    for r in &c.reasons {
+        let _ = writeln!(out, "      # {r}");
+    }
+    match c.action {
+        Action::Create => {
+            if let Some(Value::Object(m)) = &c.after {
+                let width = m.keys().map(String::len).max().unwrap_or(0);
+                for (k, v) in m {
+                    let _ = writeln!(out, "      + {k:width$} = {}", show(v));
+                }
+            }
+        }
+        Action::Update | Action::Replace(_) => {
+            for f in &c.fields {
+                match (&f.before, &f.after) {
+                    (Some(Value::Object(b)), Some(Value::Object(a))) => {
+                        // Nested maps show their inner changes, not a whole blob.
+                        let keys: std::collections::BTreeSet<&String> =
+                            b.keys().chain(a.keys()).collect();
+                        for k in keys {
+                            let line = match (b.get(k), a.get(k)) {
+                                (Some(x), Some(y)) if x == y => continue,
+                                (Some(x), Some(y)) => {
+                                    format!("~ {}.{k} = {} -> {}", f.field, show(x), show(y))
+                                }
+                                (None, Some(y)) => format!("+ {}.{k} = {}", f.field, show(y)),
+                                (Some(x), None) => format!("- {}.{k} = {}", f.field, show(x)),
+                                (None, None) => continue,
+                            };
+                            let _ = writeln!(out, "      {line}{}", forces(f.forces_replacement));
+                        }
+                    }
+                    (before, after) => {
+                        let _ = writeln!(
+                            out,
+                            "      ~ {} = {} -> {}{}",
+                            f.field,
+                            before.as_ref().map(show).unwrap_or_else(|| "(none)".into()),
+                            after.as_ref().map(show).unwrap_or_else(|| "(none)".into()),
+                            forces(f.forces_replacement)
+                        );
+                    }
+                }
+            }
+        }
+        Action::Delete | Action::NoOp => {}
+    }
+}
+
+fn forces(yes: bool) -> &'static str {
+    if yes {
+        "  # forces replacement"
+    } else {
+        ""
+    }
+}
+
+/// A value for display: strings quoted, references `(known after apply)`.
+fn show(v: &Value) -> String {
+    if Ref::from_value(v).is_some() {
+        return "(known after apply)".to_string();
+    }
+    match v {
+        Value::Array(items) => {
+            let inner: Vec<String> = items.iter().map(show).collect();
+            format!("[{}]", inner.join(", "))
+        }
+        Value::Object(m) => {
+            let inner: Vec<String> = m
+                .iter()
+                .map(|(k, v)| format!("{k} = {}", show(v)))
+                .collect();
+            format!("{{{}}}", inner.join(", "))
+        }
+        other => other.to_string(),
+    }
+}

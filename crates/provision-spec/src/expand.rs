@@ -1,0 +1,426 @@
+//! Expansion: the validated spec, in the platform team's terms, becomes concrete resource
+//! declarations with references between them. Addresses are stable: renaming one is explicit.
+//!
+//! Per region, the network is:
+//! - `ec2.vpc/main` with DNS support and hostnames;
+//! - `ec2.subnet/public-<az>` and `ec2.subnet/private-<az>`: the /16 is cut in /20 blocks,
+//!   public subnet i is block i and private subnet i is block 8 + i;
+//! - `ec2.internet_gateway/main`, attached to the VPC;
+//! - `ec2.eip/nat-<az>` and `ec2.nat_gateway/<az>`: one per AZ (`per_az`), one in the first AZ
+//!   (`single`), or none;
+//! - `ec2.route_table/public` with `ec2.route/public-default` to the internet gateway, and a
+//!   private table per NAT gateway with its default route; `ec2.route_table_association/<subnet>`
+//!   for every subnet;
+//! - `ec2.security_group/<role>` for the EKS control plane, the EKS nodes, the database, the cache
+//!   and Kafka, with `ec2.security_group_rule`s by group reference only;
+//! - `ec2.network_acl/private` over the private subnets.
+
+use crate::model::{NatMode, Spec};
+use ipnet::Ipv4Net;
+use provision_core::{Address, ResourceDecl, Value};
+use serde_json::json;
+use std::collections::BTreeMap;
+
+/// The security groups of every region: (name, description).
+pub const SECURITY_GROUPS: &[(&str, &str)] = &[
+    ("eks-control-plane", "EKS control plane"),
+    ("eks-nodes", "EKS worker nodes"),
+    ("database", "RDS PostgreSQL"),
+    ("cache", "ElastiCache Redis"),
+    ("kafka", "MSK brokers"),
+];
+
+/// Ports that carry data: never open to 0.0.0.0/0.
+pub const DATA_PORTS: &[u16] = &[5432, 6379, 9092, 9094, 9096, 9098];
+
+/// A security-group rule by group reference: (name, group, source group, protocol, ports, description).
+type RuleSpec = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    Option<(u16, u16)>,
+    &'static str,
+);
+
+const RULES: &[RuleSpec] = &[
+    (
+        "eks-control-plane-from-nodes-https",
+        "eks-control-plane",
+        "eks-nodes",
+        "tcp",
+        Some((443, 443)),
+        "Kubernetes API from nodes",
+    ),
+    (
+        "eks-nodes-from-control-plane",
+        "eks-nodes",
+        "eks-control-plane",
+        "tcp",
+        Some((1025, 65535)),
+        "Kubelet and pods from the control plane",
+    ),
+    (
+        "eks-nodes-from-control-plane-https",
+        "eks-nodes",
+        "eks-control-plane",
+        "tcp",
+        Some((443, 443)),
+        "Webhooks from the control plane",
+    ),
+    (
+        "eks-nodes-from-nodes",
+        "eks-nodes",
+        "eks-nodes",
+        "-1",
+        None,
+        "Node to node",
+    ),
+    (
+        "database-from-nodes",
+        "database",
+        "eks-nodes",
+        "tcp",
+        Some((5432, 5432)),
+        "PostgreSQL from EKS nodes",
+    ),
+    (
+        "cache-from-nodes",
+        "cache",
+        "eks-nodes",
+        "tcp",
+        Some((6379, 6379)),
+        "Redis from EKS nodes",
+    ),
+    (
+        "kafka-from-nodes",
+        "kafka",
+        "eks-nodes",
+        "tcp",
+        Some((9092, 9098)),
+        "Kafka from EKS nodes",
+    ),
+];
+
+fn az_letter(i: u8) -> char {
+    (b'a' + i) as char
+}
+
+/// The /20 block `index` of a /16.
+fn block(cidr: &Ipv4Net, index: usize) -> Option<Ipv4Net> {
+    cidr.subnets(20).ok()?.nth(index)
+}
+
+struct Ctx<'a> {
+    spec: &'a Spec,
+    region: &'a str,
+    out: Vec<ResourceDecl>,
+}
+
+impl Ctx<'_> {
+    fn addr(&self, kind: &str, name: &str) -> Address {
+        Address::new(self.region, kind, name)
+    }
+
+    /// The spec's tags plus a Name.
+    fn tags(&self, name: &str, extra: &[(&str, &str)]) -> Value {
+        let mut t: BTreeMap<String, String> = self.spec.tags.clone();
+        t.insert(
+            "Name".into(),
+            format!("{}-{}-{}", self.spec.stack_id(), self.region, name),
+        );
+        for (k, v) in extra {
+            t.insert((*k).into(), (*v).into());
+        }
+        json!(t)
+    }
+
+    fn push(&mut self, d: ResourceDecl) -> Address {
+        let a = d.address.clone();
+        self.out.push(d);
+        a
+    }
+}
+
+/// Expand the spec into resource declarations, region by region (primary first).
+pub fn expand(spec: &Spec) -> Vec<ResourceDecl> {
+    let mut out = Vec::new();
+    for region in spec.region_names() {
+        let Some(r) = spec.regions.get(region) else {
+            continue;
+        };
+        let mut cx = Ctx {
+            spec,
+            region,
+            out: Vec::new(),
+        };
+        network(&mut cx, &r.cidr, r.azs);
+        out.extend(cx.out);
+    }
+    out
+}
+
+fn network(cx: &mut Ctx<'_>, cidr: &Ipv4Net, azs: u8) {
+    let region = cx.region.to_string();
+    let vpc = cx.addr("ec2.vpc", "main");
+    let d = ResourceDecl::new(vpc.clone())
+        .with("cidr_block", cidr.to_string())
+        .with("enable_dns_support", true)
+        .with("enable_dns_hostnames", true)
+        .with("tags", cx.tags("vpc", &[]));
+    cx.push(d);
+
+    let igw = cx.addr("ec2.internet_gateway", "main");
+    let d = ResourceDecl::new(igw.clone())
+        .with_ref("vpc_id", &vpc, "id")
+        .with("tags", cx.tags("igw", &[]));
+    cx.push(d);
+
+    let mut public = Vec::new();
+    let mut private = Vec::new();
+    for i in 0..azs {
+        let az = format!("{region}{}", az_letter(i));
+        for (tier, index, is_public, role_tag) in [
+            ("public", usize::from(i), true, "kubernetes.io/role/elb"),
+            (
+                "private",
+                8 + usize::from(i),
+                false,
+                "kubernetes.io/role/internal-elb",
+            ),
+        ] {
+            let Some(net) = block(cidr, index) else {
+                continue;
+            };
+            let name = format!("{tier}-{}", az_letter(i));
+            let a = cx.addr("ec2.subnet", &name);
+            let d = ResourceDecl::new(a.clone())
+                .with_ref("vpc_id", &vpc, "id")
+                .with("cidr_block", net.to_string())
+                .with("availability_zone", az.clone())
+                .with("map_public_ip_on_launch", is_public)
+                .with("tags", cx.tags(&name, &[(role_tag, "1")]));
+            cx.push(d);
+            if is_public {
+                public.push((a, name));
+            } else {
+                private.push((a, name));
+            }
+        }
+    }
+
+    // Public routing.
+    let public_rt = cx.addr("ec2.route_table", "public");
+    let d = ResourceDecl::new(public_rt.clone())
+        .with_ref("vpc_id", &vpc, "id")
+        .with("tags", cx.tags("public", &[]));
+    cx.push(d);
+    let d = ResourceDecl::new(cx.addr("ec2.route", "public-default"))
+        .with_ref("route_table_id", &public_rt, "id")
+        .with("destination_cidr_block", "0.0.0.0/0")
+        .with_ref("gateway_id", &igw, "id");
+    cx.push(d);
+    for (subnet, name) in &public {
+        let d = ResourceDecl::new(cx.addr("ec2.route_table_association", name))
+            .with_ref("route_table_id", &public_rt, "id")
+            .with_ref("subnet_id", subnet, "id");
+        cx.push(d);
+    }
+
+    // NAT gateways and private routing.
+    let nat_count = match cx.spec.network.nat_gateways {
+        NatMode::PerAz => public.len(),
+        NatMode::Single => public.len().min(1),
+        NatMode::None => 0,
+    };
+    let mut nats = Vec::new();
+    for (subnet, _) in public.iter().take(nat_count) {
+        let letter = subnet.name().trim_start_matches("public-").to_string();
+        let eip = cx.addr("ec2.eip", &format!("nat-{letter}"));
+        let d = ResourceDecl::new(eip.clone())
+            .with("domain", "vpc")
+            .with("tags", cx.tags(&format!("nat-{letter}"), &[]));
+        cx.push(d);
+        let nat = cx.addr("ec2.nat_gateway", &letter);
+        let d = ResourceDecl::new(nat.clone())
+            .with_ref("subnet_id", subnet, "id")
+            .with_ref("allocation_id", &eip, "id")
+            .with("tags", cx.tags(&format!("nat-{letter}"), &[]))
+            // AWS requires the internet gateway attached before a public NAT gateway.
+            .depends_on(&igw);
+        nats.push(cx.push(d));
+    }
+    let mut private_tables = Vec::new();
+    if nats.is_empty() {
+        let rt = cx.addr("ec2.route_table", "private");
+        let d = ResourceDecl::new(rt.clone())
+            .with_ref("vpc_id", &vpc, "id")
+            .with("tags", cx.tags("private", &[]));
+        private_tables.push(cx.push(d));
+    }
+    for nat in &nats {
+        let name = if nats.len() == 1 {
+            "private".to_string()
+        } else {
+            format!("private-{}", nat.name())
+        };
+        let rt = cx.addr("ec2.route_table", &name);
+        let d = ResourceDecl::new(rt.clone())
+            .with_ref("vpc_id", &vpc, "id")
+            .with("tags", cx.tags(&name, &[]));
+        cx.push(d);
+        let d = ResourceDecl::new(cx.addr("ec2.route", &format!("{name}-default")))
+            .with_ref("route_table_id", &rt, "id")
+            .with("destination_cidr_block", "0.0.0.0/0")
+            .with_ref("nat_gateway_id", nat, "id");
+        cx.push(d);
+        private_tables.push(rt);
+    }
+    for (i, (subnet, name)) in private.iter().enumerate() {
+        let Some(rt) = private_tables.get(i).or_else(|| private_tables.first()) else {
+            continue;
+        };
+        let d = ResourceDecl::new(cx.addr("ec2.route_table_association", name))
+            .with_ref("route_table_id", rt, "id")
+            .with_ref("subnet_id", subnet, "id");
+        cx.push(d);
+    }
+
+    // Security groups and their rules (by group reference; never 0.0.0.0/0 on a data port).
+    let stack_id = cx.spec.stack_id();
+    for (name, description) in SECURITY_GROUPS {
+        let d = ResourceDecl::new(cx.addr("ec2.security_group", name))
+            .with_ref("vpc_id", &vpc, "id")
+            .with("group_name", format!("{stack_id}-{name}"))
+            .with("description", format!("{description} ({stack_id})"))
+            .with("tags", cx.tags(name, &[]));
+        cx.push(d);
+    }
+    for (name, group, source, proto, ports, description) in RULES {
+        let g = cx.addr("ec2.security_group", group);
+        let src = cx.addr("ec2.security_group", source);
+        let mut d = ResourceDecl::new(cx.addr("ec2.security_group_rule", name))
+            .with_ref("security_group_id", &g, "id")
+            .with("direction", "ingress")
+            .with("ip_protocol", *proto)
+            .with_ref("source_security_group_id", &src, "id")
+            .with("description", *description)
+            .with("tags", cx.tags(name, &[]));
+        if let Some((from, to)) = ports {
+            d = d.with("from_port", *from).with("to_port", *to);
+        }
+        cx.push(d);
+    }
+
+    // The private subnets' network ACL: everything within the VPC, return traffic from the
+    // internet (through the NAT gateways) on ephemeral ports, and all egress.
+    let vpc_cidr = cidr.to_string();
+    let entries = json!([
+        {"rule_number": 100, "egress": false, "protocol": "-1", "rule_action": "allow", "cidr_block": vpc_cidr},
+        {"rule_number": 200, "egress": false, "protocol": "6", "rule_action": "allow", "cidr_block": "0.0.0.0/0", "from_port": 1024, "to_port": 65535},
+        {"rule_number": 210, "egress": false, "protocol": "17", "rule_action": "allow", "cidr_block": "0.0.0.0/0", "from_port": 1024, "to_port": 65535},
+        {"rule_number": 100, "egress": true, "protocol": "-1", "rule_action": "allow", "cidr_block": "0.0.0.0/0"},
+    ]);
+    let subnet_ids: Vec<Value> = private
+        .iter()
+        .map(|(a, _)| provision_core::Ref::new(a.clone(), "id").to_value())
+        .collect();
+    let d = ResourceDecl::new(cx.addr("ec2.network_acl", "private"))
+        .with_ref("vpc_id", &vpc, "id")
+        .with("entries", entries)
+        .with("subnet_ids", Value::Array(subnet_ids))
+        .with("tags", cx.tags("private", &[]));
+    cx.push(d);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn prod() -> Spec {
+        crate::load(Path::new("../../specs/prod.yaml"))
+            .unwrap()
+            .spec
+    }
+
+    #[test]
+    fn prod_network_per_region() {
+        let decls = expand(&prod());
+        let count = |region: &str, kind: &str| {
+            decls
+                .iter()
+                .filter(|d| d.address.region() == region && d.address.kind() == kind)
+                .count()
+        };
+        for r in ["us-east-1", "eu-west-1", "ap-southeast-1"] {
+            assert_eq!(count(r, "ec2.vpc"), 1);
+            assert_eq!(count(r, "ec2.subnet"), 6);
+            assert_eq!(count(r, "ec2.nat_gateway"), 3);
+            assert_eq!(count(r, "ec2.eip"), 3);
+            assert_eq!(count(r, "ec2.route_table"), 4);
+            assert_eq!(count(r, "ec2.route_table_association"), 6);
+            assert_eq!(count(r, "ec2.security_group"), 5);
+        }
+        // Addresses are unique.
+        let mut a: Vec<String> = decls.iter().map(|d| d.address.to_string()).collect();
+        a.sort();
+        let n = a.len();
+        a.dedup();
+        assert_eq!(n, a.len());
+    }
+
+    #[test]
+    fn dev_has_a_single_nat() {
+        let dev = crate::load(Path::new("../../specs/dev.yaml")).unwrap().spec;
+        let decls = expand(&dev);
+        let nats = decls
+            .iter()
+            .filter(|d| d.address.region() == "us-east-1" && d.address.kind() == "ec2.nat_gateway")
+            .count();
+        assert_eq!(nats, 1);
+    }
+
+    #[test]
+    fn no_data_port_is_open_to_the_world() {
+        for d in expand(&prod()) {
+            if d.address.kind() != "ec2.security_group_rule" {
+                continue;
+            }
+            let open = d.properties.get("cidr_ipv4").and_then(Value::as_str) == Some("0.0.0.0/0");
+            let from = d
+                .properties
+                .get("from_port")
+                .and_then(Value::as_u64)
+                .unwrap_or(0);
+            let to = d
+                .properties
+                .get("to_port")
+                .and_then(Value::as_u64)
+                .unwrap_or(65535);
+            let covers = DATA_PORTS
+                .iter()
+                .any(|p| (from..=to).contains(&u64::from(*p)));
+            assert!(
+                !(open && covers),
+                "{} opens a data port to the world",
+                d.address
+            );
+        }
+    }
+
+    #[test]
+    fn subnets_do_not_overlap() {
+        let decls = expand(&prod());
+        let nets: Vec<Ipv4Net> = decls
+            .iter()
+            .filter(|d| d.address.kind() == "ec2.subnet")
+            .filter_map(|d| d.properties.get("cidr_block")?.as_str()?.parse().ok())
+            .collect();
+        for (i, a) in nets.iter().enumerate() {
+            for b in &nets[i + 1..] {
+                assert!(!a.contains(b) && !b.contains(a), "{a} overlaps {b}");
+            }
+        }
+    }
+}

@@ -1,0 +1,900 @@
+//! Semantic validation of a parsed spec. Every problem is collected, each with the location of
+//! the offending value and a help line; nothing is skipped silently.
+
+use crate::error::{Location, SpecError};
+use crate::locate::{index, join, SourceIndex};
+use crate::model::{
+    Certificates, DatabaseSpec, DnsSpec, DrSpec, EdgeSpec, EksSpec, KafkaSpec, MonitoringSpec,
+    PeeringMode, Role, Spec, StorageType, GEO_DEFAULT,
+};
+use crate::regions::{closest_region, is_supported};
+use ipnet::Ipv4Net;
+use std::path::Path;
+
+/// Sections that the engine can build today. Any other top-level section that is present (and
+/// not null) is rejected at validation with its location, never skipped.
+pub const IMPLEMENTED_SECTIONS: &[&str] = &[
+    "stack",
+    "environment",
+    "tags",
+    "regions",
+    "network",
+    "timeouts",
+];
+
+/// The most user tags a spec may set: AWS allows 50 per resource and provision adds its own.
+pub const MAX_USER_TAGS: usize = 40;
+pub const MAX_STACK_LEN: usize = 32;
+pub const MAX_ENVIRONMENT_LEN: usize = 16;
+/// v1 carves each region's /16 into /20 subnets: public i = block i, private i = block 8 + i.
+pub const REQUIRED_PREFIX_LEN: u8 = 16;
+pub const MAX_AZS: u8 = 6;
+
+const PRIVATE_RANGES: [&str; 3] = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"];
+
+/// Check everything the types cannot say. Returns every problem found (empty when valid).
+pub fn validate(spec: &Spec, ix: &SourceIndex, file: &Path) -> Vec<SpecError> {
+    let mut v = Validator {
+        spec,
+        ix,
+        file,
+        errors: Vec::new(),
+    };
+    v.names();
+    v.tags();
+    v.regions();
+    v.network();
+    v.unimplemented_sections();
+    if let Some(eks) = &spec.eks {
+        v.eks(eks);
+    }
+    if let Some(db) = &spec.database {
+        v.database(db);
+    }
+    if let Some(cache) = &spec.cache {
+        v.maintenance_window(
+            "cache.maintenance_window",
+            cache.maintenance_window.as_deref(),
+        );
+        v.range("cache.shards", cache.shards, 1, 500);
+        v.range("cache.replicas_per_shard", cache.replicas_per_shard, 0, 5);
+        v.range(
+            "cache.snapshot_retention_days",
+            cache.snapshot_retention_days,
+            0,
+            35,
+        );
+    }
+    if let Some(kafka) = &spec.kafka {
+        v.kafka(kafka);
+    }
+    if let Some(edge) = &spec.edge {
+        v.edge(edge);
+    }
+    if let Some(dns) = &spec.dns {
+        v.dns(dns);
+    }
+    if let Some(m) = &spec.monitoring {
+        v.monitoring(m);
+    }
+    if let Some(dr) = &spec.dr {
+        v.dr(dr);
+    }
+    v.errors
+}
+
+struct Validator<'a> {
+    spec: &'a Spec,
+    ix: &'a SourceIndex,
+    file: &'a Path,
+    errors: Vec<SpecError>,
+}
+
+impl Validator<'_> {
+    /// An error at the value of `path`.
+    fn at_value(&mut self, path: &str, message: impl Into<String>, help: impl Into<String>) {
+        let loc = self.ix.locate(path);
+        self.push(loc, path, message, help);
+    }
+
+    /// An error at the key of `path` (region names, section names, tag keys).
+    fn at_key(&mut self, path: &str, message: impl Into<String>, help: impl Into<String>) {
+        let loc = self.ix.locate_key(path);
+        self.push(loc, path, message, help);
+    }
+
+    fn push(
+        &mut self,
+        loc: Location,
+        path: &str,
+        message: impl Into<String>,
+        help: impl Into<String>,
+    ) {
+        self.errors.push(
+            SpecError::new(self.file, Some(loc), message)
+                .with_field(path)
+                .with_help(help),
+        );
+    }
+
+    fn range(&mut self, path: &str, value: u32, min: u32, max: u32) {
+        if value < min || value > max {
+            self.at_value(
+                path,
+                format!("`{path}` is {value}, outside {min}..={max}"),
+                format!("use a value from {min} to {max}"),
+            );
+        }
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Implemented sections
+
+    fn names(&mut self) {
+        let spec = self.spec;
+        self.name("stack", &spec.stack, MAX_STACK_LEN);
+        self.name("environment", &spec.environment, MAX_ENVIRONMENT_LEN);
+    }
+
+    fn name(&mut self, field: &str, value: &str, max: usize) {
+        let mut chars = value.chars();
+        let starts_ok = chars.next().is_some_and(|c| c.is_ascii_lowercase());
+        let rest_ok = chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        let problem = if value.is_empty() {
+            Some("is empty".to_string())
+        } else if !starts_ok || !rest_ok {
+            Some("is not a valid name".to_string())
+        } else if value.ends_with('-') {
+            Some("ends with `-`".to_string())
+        } else if value.len() > max {
+            Some(format!(
+                "is {} characters long (at most {max})",
+                value.len()
+            ))
+        } else {
+            None
+        };
+        if let Some(problem) = problem {
+            self.at_value(
+                field,
+                format!("{field} `{value}` {problem}"),
+                format!(
+                    "use lowercase letters, digits and `-`, starting with a letter, at most {max} \
+                     characters: `<stack>-<environment>` names the state file and prefixes \
+                     resource names"
+                ),
+            );
+        }
+    }
+
+    fn tags(&mut self) {
+        let spec = self.spec;
+        if spec.tags.len() > MAX_USER_TAGS {
+            self.at_key(
+                "tags",
+                format!(
+                    "{} tags are set; at most {MAX_USER_TAGS} are allowed",
+                    spec.tags.len()
+                ),
+                "AWS allows 50 tags per resource and provision adds its own; remove some",
+            );
+        }
+        let allowed = "letters, digits, spaces and `_ . : / = + - @`";
+        for (k, val) in &spec.tags {
+            let path = join("tags", k);
+            let lower = k.to_ascii_lowercase();
+            if k.trim().is_empty() {
+                self.at_key(&path, "a tag key is empty", "give the tag a name");
+            } else if lower.starts_with("provision:") {
+                self.at_key(
+                    &path,
+                    format!("tag key `{k}` uses the reserved prefix `provision:`"),
+                    "provision sets `provision:stack` and `provision:address` itself; rename the tag",
+                );
+            } else if lower.starts_with("aws:") {
+                self.at_key(
+                    &path,
+                    format!("tag key `{k}` uses the prefix `aws:`, which AWS reserves"),
+                    "rename the tag",
+                );
+            } else if k.chars().count() > 128 {
+                self.at_key(
+                    &path,
+                    format!("tag key `{k}` is longer than 128 characters"),
+                    "shorten the key",
+                );
+            } else if !k.chars().all(tag_char) {
+                self.at_key(
+                    &path,
+                    format!("tag key `{k}` holds a character AWS does not accept in every service"),
+                    format!("use only {allowed}"),
+                );
+            }
+            if val.chars().count() > 256 {
+                self.at_value(
+                    &path,
+                    format!("the value of tag `{k}` is longer than 256 characters"),
+                    "shorten the value",
+                );
+            } else if !val.chars().all(tag_char) {
+                self.at_value(
+                    &path,
+                    format!(
+                        "the value of tag `{k}` holds a character AWS does not accept in every \
+                         service"
+                    ),
+                    format!("use only {allowed}"),
+                );
+            }
+        }
+    }
+
+    fn regions(&mut self) {
+        let spec = self.spec;
+        if spec.regions.is_empty() {
+            self.at_key(
+                "regions",
+                "the spec has no regions",
+                "add at least one region, e.g. `us-east-1: { role: primary, cidr: 10.0.0.0/16 }`",
+            );
+            return;
+        }
+        // Document order, so that "the second one" is the one further down the file.
+        let mut ordered: Vec<(&String, &crate::model::RegionSpec)> = spec.regions.iter().collect();
+        ordered.sort_by_key(|(name, _)| self.ix.locate_key(&join("regions", name)));
+
+        let mut primary: Option<&str> = None;
+        let mut cidrs: Vec<(&str, Ipv4Net)> = Vec::new();
+        for (name, r) in &ordered {
+            let path = join("regions", name);
+            if !is_supported(name) {
+                let help = match closest_region(name) {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => format!(
+                        "use a commercial AWS region name such as `us-east-1`, `eu-west-1` or \
+                         `ap-southeast-1` ({} are supported; see docs/spec.md)",
+                        crate::regions::SUPPORTED_REGIONS.len()
+                    ),
+                };
+                self.at_key(&path, format!("`{name}` is not an AWS region"), help);
+            }
+            if r.role == Role::Primary {
+                match primary {
+                    None => primary = Some(name),
+                    Some(first) => self.at_value(
+                        &join(&path, "role"),
+                        format!("region `{name}` is `role: primary`, but `{first}` already is"),
+                        "exactly one region is primary; make the others `role: secondary`",
+                    ),
+                }
+            }
+            self.cidr(&join(&path, "cidr"), r.cidr);
+            if r.azs == 0 || r.azs > MAX_AZS {
+                self.at_value(
+                    &join(&path, "azs"),
+                    format!("region `{name}` asks for {} availability zones", r.azs),
+                    format!("use 1 to {MAX_AZS} availability zones (3 is usual for production)"),
+                );
+            }
+            let net = r.cidr.trunc();
+            for (other, other_net) in &cidrs {
+                if net.contains(&other_net.network()) || other_net.contains(&net.network()) {
+                    self.at_value(
+                        &join(&path, "cidr"),
+                        format!(
+                            "the CIDR {net} of `{name}` overlaps the CIDR {other_net} of `{other}`"
+                        ),
+                        "give every region its own range (e.g. 10.0.0.0/16, 10.1.0.0/16, \
+                         10.2.0.0/16); provision refuses overlapping VPC ranges even without \
+                         peering, so the regions can be peered later",
+                    );
+                }
+            }
+            cidrs.push((name, net));
+        }
+        if primary.is_none() {
+            self.at_key(
+                "regions",
+                "no region has `role: primary`",
+                "mark exactly one region `role: primary`: it holds the writable database and \
+                 the sources of replication",
+            );
+        }
+    }
+
+    fn cidr(&mut self, path: &str, cidr: Ipv4Net) {
+        let net = cidr.trunc();
+        if cidr.addr() != cidr.network() {
+            self.at_value(
+                path,
+                format!("`{cidr}` is not a network address: it has host bits set"),
+                format!("write `{net}`"),
+            );
+        }
+        let private = PRIVATE_RANGES
+            .iter()
+            .filter_map(|r| r.parse::<Ipv4Net>().ok())
+            .any(|p| p.contains(&net));
+        if !private {
+            self.at_value(
+                path,
+                format!("`{cidr}` is not a private address range"),
+                "use a range inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16 (RFC 1918)",
+            );
+        }
+        if cidr.prefix_len() != REQUIRED_PREFIX_LEN {
+            let suggestion = Ipv4Net::new(net.network(), REQUIRED_PREFIX_LEN)
+                .map(|n| n.trunc().to_string())
+                .unwrap_or_else(|_| "10.0.0.0/16".to_string());
+            self.at_value(
+                path,
+                format!(
+                    "`{cidr}` is a /{}; each region's VPC must be a /16",
+                    cidr.prefix_len()
+                ),
+                format!(
+                    "write a /16 such as `{suggestion}`: subnets are carved as /20 blocks \
+                     (public i = block i, private i = block 8+i)"
+                ),
+            );
+        }
+    }
+
+    fn network(&mut self) {
+        let net = &self.spec.network;
+        if net.peering == PeeringMode::FullMesh {
+            self.at_value(
+                "network.peering",
+                "`peering: full_mesh` is part of the spec format but VPC peering is not \
+                 implemented yet",
+                "set `peering: none` (the default) or remove the line for now",
+            );
+        }
+        if net.flow_logs {
+            self.at_value(
+                "network.flow_logs",
+                "`flow_logs: true` is part of the spec format but VPC flow logs are not \
+                 implemented yet",
+                "set `flow_logs: false` (the default) or remove the line for now",
+            );
+        }
+    }
+
+    fn unimplemented_sections(&mut self) {
+        let s = self.spec;
+        let present = [
+            ("eks", s.eks.is_some()),
+            ("database", s.database.is_some()),
+            ("cache", s.cache.is_some()),
+            ("kafka", s.kafka.is_some()),
+            ("edge", s.edge.is_some()),
+            ("dns", s.dns.is_some()),
+            ("monitoring", s.monitoring.is_some()),
+            ("dr", s.dr.is_some()),
+        ];
+        for (name, is_present) in present {
+            if is_present && !IMPLEMENTED_SECTIONS.contains(&name) {
+                self.at_key(
+                    name,
+                    format!(
+                        "section `{name}` is part of the spec format but its resource kinds are \
+                         not implemented yet; remove it for now"
+                    ),
+                    format!(
+                        "the sections implemented today are {}; see docs/spec.md",
+                        IMPLEMENTED_SECTIONS
+                            .iter()
+                            .map(|s| format!("`{s}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                );
+            }
+        }
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Cheap checks of the sections that are parsed but not implemented yet
+
+    /// `name` at `path` must be a region of the spec (and not the primary unless allowed).
+    fn region_ref(&mut self, path: &str, name: &str, allow_primary: bool) {
+        match self.spec.regions.get(name) {
+            None => {
+                let known = self.spec.region_names().join("`, `");
+                self.at_value(
+                    path,
+                    format!("`{name}` is not a region of this spec"),
+                    format!("use one of `{known}`, or add `{name}` under `regions`"),
+                );
+            }
+            Some(r) if r.role == Role::Primary && !allow_primary => self.at_value(
+                path,
+                format!("`{name}` is the primary region here"),
+                "name a secondary region",
+            ),
+            Some(_) => {}
+        }
+    }
+
+    /// Every entry of a region list must be a secondary region of the spec, once.
+    fn region_list(&mut self, path: &str, regions: &[String]) {
+        for (i, r) in regions.iter().enumerate() {
+            let p = index(path, i);
+            if regions[..i].contains(r) {
+                self.at_value(
+                    &p,
+                    format!("`{r}` is listed twice"),
+                    "list each region once",
+                );
+            } else {
+                self.region_ref(&p, r, false);
+            }
+        }
+    }
+
+    fn eks(&mut self, eks: &EksSpec) {
+        let ok = eks.version.split_once('.').is_some_and(|(a, b)| {
+            a == "1" && !b.is_empty() && b.chars().all(|c| c.is_ascii_digit())
+        });
+        if !ok {
+            self.at_value(
+                "eks.version",
+                format!("`{}` is not a Kubernetes version", eks.version),
+                "write `major.minor` in quotes, e.g. \"1.31\"",
+            );
+        }
+        if eks.node_groups.is_empty() {
+            self.at_key(
+                "eks.node_groups",
+                "`eks.node_groups` is empty",
+                "add at least one node group",
+            );
+        }
+        for (name, g) in &eks.node_groups {
+            let path = join("eks.node_groups", name);
+            if g.instance_types.is_empty() {
+                self.at_value(
+                    &join(&path, "instance_types"),
+                    format!("node group `{name}` has no instance types"),
+                    "list at least one, e.g. `[m6i.xlarge]`",
+                );
+            }
+            if g.min > g.desired || g.desired > g.max {
+                self.at_value(
+                    &join(&path, "desired"),
+                    format!(
+                        "node group `{name}` has min {}, desired {}, max {}",
+                        g.min, g.desired, g.max
+                    ),
+                    "sizes must satisfy min <= desired <= max",
+                );
+            }
+            if g.max == 0 {
+                self.at_value(
+                    &join(&path, "max"),
+                    format!("node group `{name}` has max 0"),
+                    "max must be at least 1",
+                );
+            }
+        }
+    }
+
+    fn database(&mut self, db: &DatabaseSpec) {
+        self.region_list("database.replicas", &db.replicas);
+        if let Some(r) = &db.backup.cross_region_copy {
+            self.region_ref("database.backup.cross_region_copy", r, false);
+        }
+        self.range(
+            "database.backup.retention_days",
+            db.backup.retention_days,
+            1,
+            35,
+        );
+        self.range("database.storage.size_gb", db.storage.size_gb, 20, 65536);
+        match (db.storage.kind, db.storage.iops) {
+            (StorageType::Gp2, Some(_)) => self.at_value(
+                "database.storage.iops",
+                "`iops` is set but gp2 storage has no provisioned IOPS",
+                "use `type: gp3` (or io1/io2), or remove `iops`",
+            ),
+            (StorageType::Io1 | StorageType::Io2, None) => self.at_value(
+                "database.storage",
+                format!("{} storage needs `iops`", db.storage.kind.as_str()),
+                "add `iops: <number>`",
+            ),
+            _ => {}
+        }
+        if let Some(w) = &db.backup.window {
+            if !is_daily_window(w) {
+                self.at_value(
+                    "database.backup.window",
+                    format!("`{w}` is not a daily window"),
+                    "write `hh:mm-hh:mm` in UTC, e.g. \"03:00-04:00\"",
+                );
+            }
+        }
+        self.maintenance_window(
+            "database.maintenance_window",
+            db.maintenance_window.as_deref(),
+        );
+    }
+
+    fn maintenance_window(&mut self, path: &str, w: Option<&str>) {
+        if let Some(w) = w {
+            if !is_weekly_window(w) {
+                self.at_value(
+                    path,
+                    format!("`{w}` is not a weekly window"),
+                    "write `ddd:hh:mm-ddd:hh:mm` in UTC, e.g. \"sun:04:00-sun:05:00\"",
+                );
+            }
+        }
+    }
+
+    fn kafka(&mut self, k: &KafkaSpec) {
+        if k.brokers_per_az == 0 {
+            self.at_value(
+                "kafka.brokers_per_az",
+                "`brokers_per_az` is 0",
+                "use at least 1 broker per availability zone",
+            );
+        }
+        if let Some(m) = &k.mirror {
+            self.region_ref("kafka.mirror.from", &m.from, true);
+            if m.to.is_empty() {
+                self.at_value(
+                    "kafka.mirror.to",
+                    "`kafka.mirror.to` is empty",
+                    "list the regions to mirror to, or remove `mirror`",
+                );
+            }
+            for (i, r) in m.to.iter().enumerate() {
+                let p = index("kafka.mirror.to", i);
+                if *r == m.from {
+                    self.at_value(
+                        &p,
+                        format!("`{r}` mirrors to itself"),
+                        "remove it from `to`",
+                    );
+                } else {
+                    self.region_ref(&p, r, true);
+                }
+            }
+        }
+    }
+
+    fn edge(&mut self, e: &EdgeSpec) {
+        if !e.domain.contains('.') || e.domain.contains(char::is_whitespace) {
+            self.at_value(
+                "edge.domain",
+                format!("`{}` is not a domain name", e.domain),
+                "write a fully qualified name, e.g. `api.example.com`",
+            );
+        }
+        if let Certificates::Arns(arns) = &e.certificates {
+            for (region, arn) in arns {
+                let path = join("edge.certificates", region);
+                if region != "us-east-1" && !self.spec.regions.contains_key(region) {
+                    self.at_key(
+                        &path,
+                        format!("certificate for `{region}`, which is not a region of this spec"),
+                        "certificates are per spec region, plus us-east-1 for CloudFront",
+                    );
+                }
+                let prefix = format!("arn:aws:acm:{region}:");
+                if !arn.starts_with(&prefix) {
+                    self.at_value(
+                        &path,
+                        format!("`{arn}` is not an ACM certificate ARN in `{region}`"),
+                        format!("the ARN must start with `{prefix}`"),
+                    );
+                }
+            }
+            if !arns.contains_key("us-east-1") {
+                self.at_key(
+                    "edge.certificates",
+                    "no certificate for us-east-1",
+                    "CloudFront only uses ACM certificates from us-east-1; add one, or use \
+                     `request: dns`",
+                );
+            }
+        }
+        if let Some(r) = &e.cloudfront.origin_shield_region {
+            if !is_supported(r) {
+                self.at_value(
+                    "edge.cloudfront.origin_shield_region",
+                    format!("`{r}` is not an AWS region"),
+                    match closest_region(r) {
+                        Some(s) => format!("did you mean `{s}`?"),
+                        None => "use an AWS region name, e.g. `us-east-1`".to_string(),
+                    },
+                );
+            }
+        }
+        if e.waf.rate_limit_per_5min < 10 {
+            self.at_value(
+                "edge.waf.rate_limit_per_5min",
+                format!(
+                    "rate limit {} is below the WAF minimum",
+                    e.waf.rate_limit_per_5min
+                ),
+                "use at least 10 requests per 5 minutes",
+            );
+        }
+        for (i, c) in e.waf.blocked_countries.iter().enumerate() {
+            if c.len() != 2 || !c.chars().all(|ch| ch.is_ascii_uppercase()) {
+                self.at_value(
+                    &index("edge.waf.blocked_countries", i),
+                    format!("`{c}` is not a country code"),
+                    "write ISO 3166-1 alpha-2 codes in capitals, e.g. `KP`",
+                );
+            }
+        }
+    }
+
+    fn dns(&mut self, d: &DnsSpec) {
+        match (&d.zone, &d.zone_id) {
+            (Some(_), Some(_)) => self.at_key(
+                "dns.zone_id",
+                "both `zone` and `zone_id` are set",
+                "set one: `zone` (the zone's name) or `zone_id`",
+            ),
+            (None, None) => self.at_key(
+                "dns",
+                "`dns` names no hosted zone",
+                "set `zone: example.com` or `zone_id: Z…`",
+            ),
+            _ => {}
+        }
+        let hc = &d.health_check;
+        if hc.interval_s != 10 && hc.interval_s != 30 {
+            self.at_value(
+                "dns.health_check.interval_s",
+                format!(
+                    "health check interval {}s is not offered by Route 53",
+                    hc.interval_s
+                ),
+                "use 10 or 30",
+            );
+        }
+        self.range(
+            "dns.health_check.failure_threshold",
+            hc.failure_threshold,
+            1,
+            10,
+        );
+        if !hc.path.starts_with('/') {
+            self.at_value(
+                "dns.health_check.path",
+                format!("health check path `{}` does not start with `/`", hc.path),
+                "write an absolute path, e.g. `/health`",
+            );
+        }
+        const CONTINENTS: [&str; 7] = ["AF", "AN", "AS", "EU", "NA", "OC", "SA"];
+        for (loc, region) in &d.routing.geolocation {
+            let path = join("dns.routing.geolocation", loc);
+            let valid_loc = loc == GEO_DEFAULT
+                || CONTINENTS.contains(&loc.as_str())
+                || (loc.len() == 2 && loc.chars().all(|c| c.is_ascii_uppercase()));
+            if !valid_loc {
+                self.at_key(
+                    &path,
+                    format!("`{loc}` is not a geolocation"),
+                    "use a continent code (AF, AN, AS, EU, NA, OC, SA), a country code (DE, JP, \
+                     …) or `default`",
+                );
+            }
+            self.region_ref(&path, region, true);
+        }
+    }
+
+    fn monitoring(&mut self, m: &MonitoringSpec) {
+        let e = &m.alert_email;
+        let ok = e
+            .split_once('@')
+            .is_some_and(|(user, host)| !user.is_empty() && host.contains('.'));
+        if !ok {
+            self.at_value(
+                "monitoring.alert_email",
+                format!("`{e}` is not an e-mail address"),
+                "write an address such as `oncall@example.com`",
+            );
+        }
+        self.range(
+            "monitoring.alarms.rds_cpu_pct",
+            m.alarms.rds_cpu_pct,
+            1,
+            100,
+        );
+        self.range(
+            "monitoring.alarms.cache_cpu_pct",
+            m.alarms.cache_cpu_pct,
+            1,
+            100,
+        );
+    }
+
+    fn dr(&mut self, dr: &DrSpec) {
+        self.region_list("dr.failover_order", &dr.failover_order);
+        if dr.rto_minutes == 0 {
+            self.at_value(
+                "dr.rto_minutes",
+                "`rto_minutes` is 0",
+                "use a positive number",
+            );
+        }
+        if dr.rpo_minutes == 0 {
+            self.at_value(
+                "dr.rpo_minutes",
+                "`rpo_minutes` is 0",
+                "use a positive number",
+            );
+        }
+    }
+}
+
+/// Characters that every AWS service accepts in tags.
+fn tag_char(c: char) -> bool {
+    c.is_alphanumeric() || c == ' ' || "_.:/=+-@".contains(c)
+}
+
+/// `hh:mm`
+fn is_time(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 5
+        && b[2] == b':'
+        && s[..2].parse::<u8>().is_ok_and(|h| h < 24)
+        && s[3..].parse::<u8>().is_ok_and(|m| m < 60)
+}
+
+/// `hh:mm-hh:mm`
+fn is_daily_window(s: &str) -> bool {
+    s.split_once('-')
+        .is_some_and(|(a, b)| is_time(a) && is_time(b) && a != b)
+}
+
+/// `ddd:hh:mm-ddd:hh:mm`
+fn is_weekly_window(s: &str) -> bool {
+    const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+    let part = |p: &str| {
+        p.split_once(':')
+            .is_some_and(|(d, t)| DAYS.contains(&d.to_ascii_lowercase().as_str()) && is_time(t))
+    };
+    s.split_once('-').is_some_and(|(a, b)| part(a) && part(b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse_str;
+
+    fn check(src: &str) -> Vec<String> {
+        match parse_str(src, Path::new("t.yaml")) {
+            Ok(_) => Vec::new(),
+            Err(e) => e.iter().map(|e| e.render()).collect(),
+        }
+    }
+
+    const BASE: &str = "\
+stack: demo
+environment: dev
+regions:
+  us-east-1: { role: primary, cidr: 10.0.0.0/16 }
+  eu-west-1: { role: secondary, cidr: 10.1.0.0/16 }
+";
+
+    #[test]
+    fn windows() {
+        assert!(is_daily_window("03:00-04:00"));
+        assert!(!is_daily_window("3:00-4:00"));
+        assert!(!is_daily_window("25:00-04:00"));
+        assert!(is_weekly_window("sun:04:00-sun:05:00"));
+        assert!(!is_weekly_window("sunday:04:00-sun:05:00"));
+    }
+
+    #[test]
+    fn collects_every_error() {
+        let src = "\
+stack: Demo
+environment: dev
+tags: { 'aws:x': y }
+regions:
+  us-east-1: { role: primary, cidr: 10.0.0.0/16, azs: 0 }
+  eu-west-9: { role: primary, cidr: 10.0.5.0/20 }
+network: { peering: full_mesh, flow_logs: true }
+";
+        let errs = check(src);
+        let all = errs.join("\n");
+        assert!(
+            all.contains("t.yaml:1:8: error: stack `Demo` is not a valid name"),
+            "{all}"
+        );
+        assert!(all.contains("t.yaml:3:9: error: tag key `aws:x`"), "{all}");
+        assert!(
+            all.contains("t.yaml:5:55: error: region `us-east-1` asks for 0"),
+            "{all}"
+        );
+        assert!(
+            all.contains("t.yaml:6:3: error: `eu-west-9` is not an AWS region"),
+            "{all}"
+        );
+        assert!(all.contains("did you mean `eu-west-1`?"), "{all}");
+        assert!(
+            all.contains("region `eu-west-9` is `role: primary`, but `us-east-1` already is"),
+            "{all}"
+        );
+        assert!(
+            all.contains("`10.0.5.0/20` is not a network address"),
+            "{all}"
+        );
+        assert!(all.contains("write `10.0.0.0/20`"), "{all}");
+        assert!(all.contains("is a /20"), "{all}");
+        assert!(
+            all.contains("overlaps the CIDR 10.0.0.0/16 of `us-east-1`"),
+            "{all}"
+        );
+        assert!(
+            all.contains("t.yaml:7:21: error: `peering: full_mesh`"),
+            "{all}"
+        );
+        assert!(all.contains("`flow_logs: true`"), "{all}");
+        // Sorted by position.
+        let lines: Vec<usize> = errs
+            .iter()
+            .map(|e| e.split(':').nth(1).unwrap().parse().unwrap())
+            .collect();
+        let mut sorted = lines.clone();
+        sorted.sort();
+        assert_eq!(lines, sorted);
+    }
+
+    #[test]
+    fn unimplemented_sections_get_cheap_checks_too() {
+        let src = format!(
+            "{BASE}\
+eks:
+  node_groups:
+    general: {{ instance_types: [m6i.xlarge], min: 3, desired: 2, max: 12 }}
+database:
+  version: '15.4'
+  instance_class: db.r6g.xlarge
+  storage: {{ size_gb: 500 }}
+  replicas: [eu-west-1, us-east-1, ap-southeast-1]
+kafka:
+  version: 3.6.0
+  broker_type: kafka.m5.large
+  storage_gb: 1000
+  mirror: {{ from: us-east-1, to: [eu-west-1, sa-east-1] }}
+dr: {{ rto_minutes: 30, rpo_minutes: 15, failover_order: [eu-west-1, eu-west-1] }}
+"
+        );
+        let all = check(&src).join("\n");
+        for s in [
+            "section `eks` is part of the spec format",
+            "section `database` is part of the spec format",
+            "section `kafka` is part of the spec format",
+            "section `dr` is part of the spec format",
+            "node group `general` has min 3, desired 2, max 12",
+            "t.yaml:13:25: error: `us-east-1` is the primary region here",
+            "t.yaml:13:36: error: `ap-southeast-1` is not a region of this spec",
+            "`sa-east-1` is not a region of this spec",
+            "`eu-west-1` is listed twice",
+        ] {
+            assert!(all.contains(s), "missing {s:?} in\n{all}");
+        }
+    }
+
+    #[test]
+    fn no_primary_and_no_regions() {
+        let all = check("stack: a\nenvironment: b\nregions:\n  us-east-1: { role: secondary, cidr: 10.0.0.0/16 }\n").join("\n");
+        assert!(
+            all.contains("t.yaml:3:1: error: no region has `role: primary`"),
+            "{all}"
+        );
+        let all = check("stack: a\nenvironment: b\nregions: {}\n").join("\n");
+        assert!(
+            all.contains("t.yaml:3:1: error: the spec has no regions"),
+            "{all}"
+        );
+    }
+}
