@@ -1,1 +1,256 @@
-//! Test harness for the end-to-end tests.
+//! The end-to-end harness: a private emulator per test (started through `scripts/emulator`, the
+//! same launcher people use), the built `provision` binary run as a user would, and an EC2 client
+//! to look at what really exists.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use serde_json::Value;
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::OnceLock;
+use tempfile::TempDir;
+
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ has a parent")
+        .to_path_buf()
+}
+
+/// The `provision` binary, built once per test process (a no-op when it is fresh).
+pub fn binary() -> PathBuf {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let status = Command::new(cargo)
+            .args([
+                "build",
+                "--quiet",
+                "-p",
+                "provision-cli",
+                "--bin",
+                "provision",
+            ])
+            .current_dir(repo_root())
+            .status()
+            .expect("run cargo build");
+        assert!(status.success(), "building provision failed");
+        // target/debug/deps/<test-exe> -> target/debug/provision
+        let exe = std::env::current_exe().expect("current exe");
+        let dir = exe.parent().and_then(Path::parent).expect("target dir");
+        dir.join("provision")
+    })
+    .clone()
+}
+
+/// One API call as the emulator's recorder saw it.
+#[derive(Debug, Clone)]
+pub struct Call {
+    pub service: String,
+    pub region: String,
+    pub action: String,
+}
+
+impl Call {
+    /// Reads are Describe*, List*, Get*; everything else changes something.
+    pub fn is_mutating(&self) -> bool {
+        let a = self.action.as_str();
+        !(a.starts_with("Describe") || a.starts_with("List") || a.starts_with("Get"))
+    }
+}
+
+/// A private emulator on a free port, stopped on drop.
+pub struct Emulator {
+    pub endpoint: String,
+    port: u16,
+    dir: TempDir,
+}
+
+impl Emulator {
+    pub fn start() -> Emulator {
+        let dir = tempfile::tempdir().unwrap();
+        let pidfile = dir.path().join("moto.pid");
+        let log = dir.path().join("moto.log");
+        let out = Command::new(repo_root().join("scripts/emulator"))
+            .arg("start")
+            .arg("--pidfile")
+            .arg(&pidfile)
+            .arg("--log")
+            .arg(&log)
+            .stdin(Stdio::null())
+            .output()
+            .expect("run scripts/emulator start");
+        assert!(
+            out.status.success(),
+            "emulator failed to start: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let endpoint = stdout
+            .lines()
+            .find_map(|l| l.strip_prefix("export AWS_ENDPOINT_URL="))
+            .expect("AWS_ENDPOINT_URL in the emulator's output")
+            .trim()
+            .to_string();
+        let port = endpoint.rsplit(':').next().unwrap().parse().unwrap();
+        Emulator {
+            endpoint,
+            port,
+            dir,
+        }
+    }
+
+    fn http(&self, method: &str, path: &str) -> String {
+        let mut s = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        write!(
+            s,
+            "{method} {path} HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n"
+        )
+        .unwrap();
+        let mut buf = String::new();
+        s.read_to_string(&mut buf).unwrap();
+        buf.split_once("\r\n\r\n")
+            .map(|(_, b)| b.to_string())
+            .unwrap_or_default()
+    }
+
+    pub fn calls(&self) -> Vec<Call> {
+        let body = self.http("GET", "/_provision/calls");
+        let v: Value = serde_json::from_str(&body).unwrap();
+        v["calls"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| Call {
+                service: c["service"].as_str().unwrap_or_default().into(),
+                region: c["region"].as_str().unwrap_or_default().into(),
+                action: c["action"].as_str().unwrap_or_default().into(),
+            })
+            .collect()
+    }
+
+    pub fn mutating_calls(&self) -> Vec<Call> {
+        self.calls().into_iter().filter(Call::is_mutating).collect()
+    }
+
+    pub fn reset_calls(&self) {
+        self.http("POST", "/_provision/calls/reset");
+    }
+
+    pub async fn ec2(&self, region: &str) -> aws_sdk_ec2::Client {
+        let cfg = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new(region.to_string()))
+            .endpoint_url(&self.endpoint)
+            .credentials_provider(aws_sdk_ec2::config::Credentials::new(
+                "testing", "testing", None, None, "tests",
+            ))
+            .load()
+            .await;
+        aws_sdk_ec2::Client::new(&cfg)
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        let _ = Command::new(repo_root().join("scripts/emulator"))
+            .arg("stop")
+            .arg("--pidfile")
+            .arg(self.dir.path().join("moto.pid"))
+            .stdin(Stdio::null())
+            .output();
+    }
+}
+
+/// The `provision` binary with its own state directory, pointed at an endpoint.
+pub struct Provision {
+    endpoint: String,
+    pub state_dir: TempDir,
+}
+
+/// What a run printed and returned.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl std::fmt::Debug for Run {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "exit {}\n--- stdout\n{}\n--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+}
+
+impl Provision {
+    pub fn new(endpoint: &str) -> Provision {
+        Provision {
+            endpoint: endpoint.to_string(),
+            state_dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    pub fn run(&self, args: &[&str]) -> Run {
+        let out: Output = Command::new(binary())
+            .arg("--state-dir")
+            .arg(self.state_dir.path())
+            .args(args)
+            .current_dir(repo_root())
+            .env("AWS_ENDPOINT_URL", &self.endpoint)
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env_remove("AWS_PROFILE")
+            .env_remove("RUST_LOG")
+            .stdin(Stdio::null())
+            .output()
+            .expect("run provision");
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// Run and insist on exit code 0.
+    pub fn ok(&self, args: &[&str]) -> Run {
+        let r = self.run(args);
+        assert_eq!(r.code, 0, "provision {args:?} failed: {r:?}");
+        r
+    }
+
+    pub fn state(&self, stack: &str) -> provision_state::State {
+        provision_state::read_state(self.state_dir.path(), stack)
+            .unwrap()
+            .expect("a state file")
+    }
+
+    /// address -> id of every recorded resource.
+    pub fn ids(&self, stack: &str) -> std::collections::BTreeMap<String, String> {
+        self.state(stack)
+            .resources
+            .iter()
+            .map(|(a, r)| (a.to_string(), r.id.clone().unwrap_or_default()))
+            .collect()
+    }
+}
+
+/// A copy of a spec under `dir`, with `edits` (from, to) applied to its text.
+pub fn edited_spec(dir: &Path, from: &str, edits: &[(&str, &str)]) -> PathBuf {
+    let mut text = std::fs::read_to_string(repo_root().join(from)).unwrap();
+    for (a, b) in edits {
+        assert!(text.contains(a), "{from} does not contain {a:?}");
+        text = text.replacen(a, b, 1);
+    }
+    let path = dir.join(Path::new(from).file_name().unwrap());
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+pub const PROD: &str = "specs/prod.yaml";
+pub const DEV: &str = "specs/dev.yaml";
+pub const REGIONS: [&str; 3] = ["us-east-1", "eu-west-1", "ap-southeast-1"];

@@ -124,6 +124,12 @@ pub fn confirm(question: &str, yes: bool) -> Result<bool> {
     Ok(line.trim() == "yes")
 }
 
+/// How an apply runs: API calls in flight per region, and readiness timeouts.
+pub struct RunSettings {
+    pub parallelism: usize,
+    pub timeouts: Timeouts,
+}
+
 /// Apply a plan with progress, and print the summary. Returns whether everything succeeded.
 pub async fn apply(
     plan: &Plan,
@@ -132,9 +138,12 @@ pub async fn apply(
     stack_id: &str,
     store: StateStore,
     state: State,
-    parallelism: usize,
-    timeouts: Timeouts,
+    run: RunSettings,
 ) -> Result<bool> {
+    let RunSettings {
+        parallelism,
+        timeouts,
+    } = run;
     let steps: usize = plan
         .changes
         .iter()

@@ -85,7 +85,12 @@ pub fn record_refresh(
             r.id = Some(obs.id.clone());
             r.arn = obs.arn.clone();
             r.observed = obs.properties.clone();
-            if r.status == ResourceStatus::Creating {
+            // A create that was interrupted, or that failed with its outcome unknown (its intent
+            // is still there), made this object: it is adopted and waited for.
+            let create_in_doubt = r.intent.as_ref().is_some_and(|i| i.op == IntentOp::Create);
+            if r.status == ResourceStatus::Creating
+                || (r.status == ResourceStatus::Failed && create_in_doubt)
+            {
                 r.status = ResourceStatus::Pending;
                 r.intent = None;
             }
@@ -267,19 +272,26 @@ impl Shared {
         let old = self.live.lock().await.get(address).cloned();
         let intent = Intent::new(IntentOp::Create);
         let token = intent.token.clone();
+        // Objects of this address that are not the one being created: a lookup after a lost
+        // answer must never mistake them for it (they carry the same provision:address tag).
+        let mut superseded: Vec<String> = Vec::new();
         {
             let desired = desired.clone();
+            let superseded = &mut superseded;
             self.persist(|st| {
                 let r = st.resources.entry(address.clone()).or_insert_with(|| {
                     ResourceState::new(address.kind(), region, ResourceStatus::Creating)
                 });
-                if let (Some(old), Some(_)) = (&old, &r.id) {
-                    r.deposed.push(Deposed {
-                        id: old.id.clone(),
-                        arn: old.arn.clone(),
-                        observed: old.properties.clone(),
-                    });
+                if let Some(old) = &old {
+                    if !r.deposed.iter().any(|d| d.id == old.id) {
+                        r.deposed.push(Deposed {
+                            id: old.id.clone(),
+                            arn: old.arn.clone(),
+                            observed: old.properties.clone(),
+                        });
+                    }
                 }
+                superseded.extend(r.deposed.iter().map(|d| d.id.clone()));
                 r.id = None;
                 r.arn = None;
                 r.observed = Default::default();
@@ -295,9 +307,43 @@ impl Shared {
             properties: desired.clone(),
             token,
         };
-        let mut attempt = 0;
+        // `creates` counts create calls, `lookups` lookups. After an error that may hide a
+        // performed create, the next round looks the object up first and never resends the
+        // create until a lookup has answered that nothing exists.
+        let (mut creates, mut lookups) = (0u32, 0u32);
+        let mut unsure = false;
+        let mut last: Option<ReconcileError> = None;
         let obs = loop {
-            attempt += 1;
+            if unsure {
+                lookups += 1;
+                match self.look_up(&rec, address, &desired, &superseded).await {
+                    Ok(Some(o)) => {
+                        tracing::info!(%address, id = %o.id, "found the object of a create whose answer was lost; adopting it");
+                        break o;
+                    }
+                    // Nothing was made: the create is sent again below.
+                    Ok(None) => {}
+                    Err(e) => {
+                        if lookups >= retry::MAX_ATTEMPTS {
+                            let e = ReconcileError::new(
+                                e.class,
+                                format!(
+                                    "the create may have happened, and looking it up failed: {e}; \
+                                     the next run looks it up again"
+                                ),
+                            );
+                            return Err(self.create_failed(address, &e).await);
+                        }
+                        self.back_off(address, lookups, &e).await;
+                        continue;
+                    }
+                }
+            }
+            if creates >= retry::MAX_ATTEMPTS {
+                let e = last.unwrap_or_else(|| ReconcileError::invalid("create failed"));
+                return Err(self.create_failed(address, &e).await);
+            }
+            creates += 1;
             let r = {
                 let _p = self.permit(region).await;
                 rec.create(&self.cx, region, &req).await
@@ -307,46 +353,71 @@ impl Shared {
                 Err(e) => e,
             };
             let verdict = retry::on_create(&e);
-            if verdict == Verdict::Fail || attempt >= retry::MAX_ATTEMPTS {
-                self.persist(|st| {
-                    if let Some(r) = st.resources.get_mut(address) {
-                        r.status = ResourceStatus::Failed;
-                    }
-                })
-                .await?;
-                return Err(aws(address, &e));
+            if verdict == Verdict::Fail {
+                return Err(self.create_failed(address, &e).await);
             }
-            if verdict == Verdict::LookUpThenRetry {
-                // The create may have happened with its answer lost: look before resending.
-                let target = Target {
-                    address: address.clone(),
-                    id: None,
-                    desired: Some(Value::Object(desired.clone())),
-                };
-                let found = {
-                    let _p = self.permit(region).await;
-                    rec.observe(&self.cx, region, &[target]).await
-                };
-                if let Ok(found) = found {
-                    if let Some(o) = found.into_iter().find(|o| &o.address == address) {
-                        tracing::info!(%address, id = %o.id, "found the object of a create whose answer was lost; adopting it");
-                        break o;
-                    }
-                }
-            }
-            let wait = retry::backoff(attempt);
-            (self.opts.events)(Event::Retrying {
-                address: address.clone(),
-                attempt,
-                error: e.to_string(),
-                after: wait,
-            });
-            tokio::time::sleep(wait).await;
+            // The create may have happened with its answer lost: look before resending. The
+            // look-up comes after the back-off, which also gives AWS's eventually consistent
+            // describe calls time to show a fresh object.
+            unsure = verdict == Verdict::LookUpThenRetry;
+            self.back_off(address, creates, &e).await;
+            last = Some(e);
         };
         self.record(address, &obs, desired, ResourceStatus::Pending)
             .await?;
         self.await_ready(&rec, address, &obs).await?;
         Ok(obs.id)
+    }
+
+    /// Mark a create failed in the state, and give the step's error.
+    async fn create_failed(&self, address: &Address, e: &ReconcileError) -> StepError {
+        let saved = self
+            .persist(|st| {
+                if let Some(r) = st.resources.get_mut(address) {
+                    r.status = ResourceStatus::Failed;
+                }
+            })
+            .await;
+        match saved {
+            Ok(()) => aws(address, e),
+            Err(se) => se,
+        }
+    }
+
+    /// Look up the object a create of `address` may have made, by its provision:address tag
+    /// (or natural key), ignoring the superseded objects that carry the same address.
+    async fn look_up(
+        &self,
+        rec: &Arc<dyn Reconciler>,
+        address: &Address,
+        desired: &serde_json::Map<String, Value>,
+        superseded: &[String],
+    ) -> Result<Option<Observed>, ReconcileError> {
+        let region = address.region();
+        let target = Target {
+            address: address.clone(),
+            id: None,
+            desired: Some(Value::Object(desired.clone())),
+        };
+        let found = {
+            let _p = self.permit(region).await;
+            rec.observe(&self.cx, region, &[target]).await?
+        };
+        Ok(found
+            .into_iter()
+            .find(|o| &o.address == address && !superseded.contains(&o.id)))
+    }
+
+    /// Tell the user and sleep before the next attempt.
+    async fn back_off(&self, address: &Address, attempt: u32, e: &ReconcileError) {
+        let wait = retry::backoff(attempt);
+        (self.opts.events)(Event::Retrying {
+            address: address.clone(),
+            attempt,
+            error: e.to_string(),
+            after: wait,
+        });
+        tokio::time::sleep(wait).await;
     }
 
     async fn record(
@@ -442,8 +513,17 @@ impl Shared {
                 "{address}: nothing live to update; run `provision diff` to refresh"
             )));
         };
+        // An update with no field to change only resumes what an earlier run left: waiting for
+        // readiness, deleting superseded objects. It makes no mutating call.
+        let nothing_to_change = self
+            .changes
+            .get(address)
+            .is_some_and(|c| c.fields.is_empty());
         let mut attempt = 0;
         let new = loop {
+            if nothing_to_change {
+                break obs;
+            }
             attempt += 1;
             let r = {
                 let _p = self.permit(region).await;
@@ -455,14 +535,7 @@ impl Shared {
                     if retry::on_change(&e) == Verdict::Fail || attempt >= retry::MAX_ATTEMPTS {
                         return Err(aws(address, &e));
                     }
-                    let wait = retry::backoff(attempt);
-                    (self.opts.events)(Event::Retrying {
-                        address: address.clone(),
-                        attempt,
-                        error: e.to_string(),
-                        after: wait,
-                    });
-                    tokio::time::sleep(wait).await;
+                    self.back_off(address, attempt, &e).await;
                 }
             }
         };
@@ -495,14 +568,7 @@ impl Shared {
                     if retry::on_change(&e) == Verdict::Fail || attempt >= retry::MAX_ATTEMPTS + 2 {
                         return Err(aws(address, &e));
                     }
-                    let wait = retry::backoff(attempt);
-                    (self.opts.events)(Event::Retrying {
-                        address: address.clone(),
-                        attempt,
-                        error: e.to_string(),
-                        after: wait,
-                    });
-                    tokio::time::sleep(wait).await;
+                    self.back_off(address, attempt, &e).await;
                 }
             }
         }

@@ -6,6 +6,8 @@ mod events;
 mod refresh;
 mod retry;
 mod step;
+#[cfg(test)]
+mod tests;
 
 pub use apply::{apply, record_refresh, ApplyOptions, ApplyReport};
 pub use events::{Event, EventSink};

@@ -103,16 +103,36 @@ pub async fn refresh(
         .keys()
         .chain(desired.iter().map(|d| &d.address))
         .collect();
-    let mut out = BTreeMap::new();
+    let mut out: BTreeMap<Address, Observed> = BTreeMap::new();
     for r in results {
         for o in r? {
             // Objects tagged for this stack that neither the state nor the spec knows are not
             // ours to touch here; they are reported by the caller.
-            if wanted.contains(&o.address) {
-                out.insert(o.address.clone(), o);
-            } else {
+            if !wanted.contains(&o.address) {
                 tracing::warn!(address = %o.address, id = %o.id, "found an object tagged for this stack that neither the state nor the spec knows; leaving it alone");
+                continue;
             }
+            let recorded = state.resources.get(&o.address);
+            // A superseded object of an interrupted create-before-destroy replacement carries
+            // the same address tag; it is the state's to delete, never the live object.
+            if recorded.is_some_and(|r| r.deposed.iter().any(|d| d.id == o.id)) {
+                continue;
+            }
+            let recorded_id = recorded.and_then(|r| r.id.as_deref());
+            if let Some(seen) = out.get(&o.address) {
+                // Several objects claim one address: the one the state records wins, else the
+                // first seen. The others are left alone.
+                let (keep, other) = if recorded_id == Some(o.id.as_str()) {
+                    (&o.id, &seen.id)
+                } else {
+                    (&seen.id, &o.id)
+                };
+                tracing::warn!(address = %o.address, kept = %keep, other = %other, "several objects carry this address tag; leaving the others alone");
+                if recorded_id != Some(o.id.as_str()) {
+                    continue;
+                }
+            }
+            out.insert(o.address.clone(), o);
         }
     }
     Ok(out)

@@ -4,6 +4,7 @@
 use provision_core::{ErrorClass, ReconcileError};
 use rand::Rng;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 /// What a failed call of each kind of operation deserves.
@@ -43,16 +44,33 @@ pub(crate) fn on_change(e: &ReconcileError) -> Verdict {
     }
 }
 
-/// Full-jitter exponential backoff: attempt 1 waits up to 0.5 s, doubling, capped at 20 s.
+/// The base of [`backoff`], in milliseconds. Only the engine's tests lower it.
+static BACKOFF_BASE_MS: AtomicU64 = AtomicU64::new(500);
+/// The base of [`poll_interval`], in milliseconds. Only the engine's tests lower it.
+static POLL_BASE_MS: AtomicU64 = AtomicU64::new(1000);
+
+/// Make every back-off and poll interval last about a millisecond, for the whole test binary.
+#[cfg(test)]
+pub(crate) fn fast_for_tests() {
+    BACKOFF_BASE_MS.store(1, Ordering::Relaxed);
+    POLL_BASE_MS.store(1, Ordering::Relaxed);
+}
+
+/// Jittered exponential backoff: attempt 1 waits 0.5 to 1 s, doubling, capped at 20 s.
 pub(crate) fn backoff(attempt: u32) -> Duration {
-    let cap_ms = (500u64 << attempt.min(6)).min(20_000);
+    backoff_from(BACKOFF_BASE_MS.load(Ordering::Relaxed), attempt)
+}
+
+fn backoff_from(base_ms: u64, attempt: u32) -> Duration {
+    let cap_ms = (base_ms << attempt.min(6)).min(base_ms * 40);
     let ms = rand::rng().random_range(cap_ms / 2..=cap_ms);
     Duration::from_millis(ms)
 }
 
 /// The interval between readiness polls: 1 s growing to 15 s.
 pub(crate) fn poll_interval(polls: u32) -> Duration {
-    Duration::from_millis((1000u64 << polls.min(4)).min(15_000))
+    let base_ms = POLL_BASE_MS.load(Ordering::Relaxed);
+    Duration::from_millis((base_ms << polls.min(4)).min(base_ms * 15))
 }
 
 /// How long each kind may take to become ready (or to be gone), by service prefix of the kind.
@@ -87,9 +105,12 @@ mod tests {
 
     #[test]
     fn backoff_grows_and_is_capped() {
-        assert!(backoff(1) <= Duration::from_millis(1000));
-        assert!(backoff(20) <= Duration::from_secs(20));
-        assert!(backoff(20) >= Duration::from_secs(10));
+        // The production base; other tests of this binary lower the global one.
+        assert!(backoff_from(500, 1) <= Duration::from_millis(1000));
+        assert!(backoff_from(500, 1) >= Duration::from_millis(500));
+        assert!(backoff_from(500, 20) <= Duration::from_secs(20));
+        assert!(backoff_from(500, 20) >= Duration::from_secs(10));
+        assert_eq!(backoff_from(0, 3), Duration::ZERO);
     }
 
     #[test]

@@ -93,9 +93,15 @@ pub fn steps_of(plan: &Plan) -> Vec<(Step, Vec<Step>)> {
                     }
                 }
                 StepOp::Delete | StepOp::DeleteDeposed => {
-                    for y in dependants.get(a).into_iter().flatten() {
-                        let y = &y.address;
+                    // A delete-first replacement of X cannot wait for a dependant's update that
+                    // points it at the new X: that update needs X created, after this delete.
+                    let recreated = s.op == StepOp::Delete && has(a, StepOp::Create);
+                    for yc in dependants.get(a).into_iter().flatten() {
+                        let y = &yc.address;
                         for op in [StepOp::Delete, StepOp::DeleteDeposed, StepOp::Update] {
+                            if op == StepOp::Update && recreated && yc.depends_on.contains(a) {
+                                continue;
+                            }
                             if y != a && has(y, op) {
                                 deps.push(step(y, op));
                             }
@@ -157,14 +163,45 @@ mod tests {
             .map(|(s, d)| (s.to_string(), d.iter().map(ToString::to_string).collect()))
             .collect();
         assert_eq!(steps["create r/ec2.vpc/main"], Vec::<String>::new());
+        // Dependencies come sorted by step (address first).
         assert_eq!(
             steps["delete superseded r/ec2.vpc/main"],
-            vec!["create r/ec2.vpc/main", "delete r/ec2.subnet/a"]
+            vec!["delete r/ec2.subnet/a", "create r/ec2.vpc/main"]
         );
         assert_eq!(steps["delete r/ec2.subnet/a"], Vec::<String>::new());
         assert_eq!(
             steps["create r/ec2.subnet/a"],
-            vec!["create r/ec2.vpc/main", "delete r/ec2.subnet/a"]
+            vec!["delete r/ec2.subnet/a", "create r/ec2.vpc/main"]
+        );
+    }
+
+    #[test]
+    fn delete_first_replacement_does_not_wait_for_dependants_repointed_at_it() {
+        // A route (updated in place) follows a NAT gateway replaced delete-first.
+        let nat = "r/ec2.nat_gateway/a";
+        let route = "r/ec2.route/private-a";
+        let plan = Plan {
+            changes: vec![
+                change(nat, Action::Replace(ReplaceOrder::DeleteFirst), &[], &[]),
+                change(route, Action::Update, &[nat], &[nat]),
+            ],
+        };
+        let nodes = steps_of(&plan);
+        let deps = |name: &str| {
+            nodes
+                .iter()
+                .find(|(s, _)| s.to_string() == name)
+                .map(|(_, d)| d.iter().map(ToString::to_string).collect::<Vec<_>>())
+                .unwrap()
+        };
+        assert_eq!(deps("delete r/ec2.nat_gateway/a"), Vec::<String>::new());
+        assert_eq!(
+            deps("create r/ec2.nat_gateway/a"),
+            vec!["delete r/ec2.nat_gateway/a"]
+        );
+        assert_eq!(
+            deps("update r/ec2.route/private-a"),
+            vec!["create r/ec2.nat_gateway/a"]
         );
     }
 

@@ -20,7 +20,13 @@ pub enum PlanError {
     #[error("{address}: kind `{kind}` is not known to this build of provision; upgrade provision, or remove the resource with `provision state rm {address}`")]
     UnknownKind { address: Address, kind: String },
     #[error(transparent)]
-    Graph(#[from] GraphError),
+    Graph(Box<GraphError>),
+}
+
+impl From<GraphError> for PlanError {
+    fn from(e: GraphError) -> Self {
+        PlanError::Graph(Box::new(e))
+    }
 }
 
 /// Compute the plan that brings the live objects to `desired`.
@@ -106,12 +112,15 @@ pub fn plan(
             None => {
                 change.action = Action::Create;
                 match recorded {
-                    Some(r) if r.status == ResourceStatus::Creating && r.id.is_none() => {
+                    Some(r) if r.id.is_none() && r.status == ResourceStatus::Creating => {
                         change.reasons.push(
                             "an interrupted create left no object behind; it will be created"
                                 .into(),
                         )
                     }
+                    Some(r) if r.id.is_none() => change.reasons.push(
+                        "an earlier create failed and left no object; it will be created".into(),
+                    ),
                     Some(_) if refreshed => change
                         .reasons
                         .push("deleted outside provision; it will be created again".into()),

@@ -67,8 +67,10 @@ pub async fn run(g: &Global, a: Args) -> Result<ExitCode> {
         &stack,
         store,
         state,
-        a.parallelism,
-        context::timeouts(spec.as_ref()),
+        context::RunSettings {
+            parallelism: a.parallelism,
+            timeouts: context::timeouts(spec.as_ref()),
+        },
     )
     .await?;
     Ok(if ok {

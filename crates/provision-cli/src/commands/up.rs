@@ -29,13 +29,17 @@ pub async fn run(g: &Global, a: Args) -> Result<ExitCode> {
     };
     eprintln!("Refreshing {} recorded resources…", state.resources.len());
     let live = provision_engine::refresh(&aws.registry, &cx, &state, &decls).await?;
-    let plan = provision_plan::plan(&decls, &state, &Live::Refreshed(live.clone()), &|k| {
+    // What the refresh saw is recorded before planning, so objects adopted by their tag (an
+    // interrupted create) are planned as recorded resources and finished in this run.
+    let mut refreshed = state.clone();
+    provision_engine::record_refresh(&mut refreshed, &live, &decls);
+    let plan = provision_plan::plan(&decls, &refreshed, &Live::Refreshed(live.clone()), &|k| {
         aws.registry.schema(k)
     })?;
     print!("{}", provision_plan::render(&plan));
-    state.spec = Some(context::spec_record(&loaded));
     if !plan.has_changes() {
-        provision_engine::record_refresh(&mut state, &live, &decls);
+        state = refreshed;
+        state.spec = Some(context::spec_record(&loaded));
         store.save(&mut state)?;
         return Ok(ExitCode::SUCCESS);
     }
@@ -43,7 +47,8 @@ pub async fn run(g: &Global, a: Args) -> Result<ExitCode> {
         eprintln!("Apply cancelled.");
         return Ok(ExitCode::from(1));
     }
-    provision_engine::record_refresh(&mut state, &live, &decls);
+    state = refreshed;
+    state.spec = Some(context::spec_record(&loaded));
     store.save(&mut state)?;
     let ok = context::apply(
         &plan,
@@ -52,8 +57,10 @@ pub async fn run(g: &Global, a: Args) -> Result<ExitCode> {
         &stack_id,
         store,
         state,
-        a.parallelism,
-        context::timeouts(Some(&loaded.spec)),
+        context::RunSettings {
+            parallelism: a.parallelism,
+            timeouts: context::timeouts(Some(&loaded.spec)),
+        },
     )
     .await?;
     Ok(if ok {

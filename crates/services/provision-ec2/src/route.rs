@@ -108,8 +108,9 @@ impl Reconciler for Route {
     ) -> Result<Observed, ReconcileError> {
         let p = &req.properties;
         let (rt, cidr) = (s(p, "route_table_id")?, s(p, "destination_cidr_block")?);
-        // CreateRoute is idempotent for an identical route, so retrying is safe.
-        let client = self.0.client(region).await;
+        // No idempotency token: sent once; after a lost answer the engine finds the route by its
+        // natural key before it tries again.
+        let client = self.0.client_once(region).await;
         client
             .create_route()
             .route_table_id(&rt)

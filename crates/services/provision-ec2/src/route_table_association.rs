@@ -89,10 +89,11 @@ impl Reconciler for RouteTableAssociation {
         req: &CreateRequest,
     ) -> Result<Observed, ReconcileError> {
         let p = &req.properties;
-        // A repeated AssociateRouteTable for the same pair answers with the same association.
+        // No idempotency token: sent once; after a lost answer the engine finds the association
+        // by its subnet before it tries again.
         let out = self
             .0
-            .client(region)
+            .client_once(region)
             .await
             .associate_route_table()
             .route_table_id(s(p, "route_table_id")?)

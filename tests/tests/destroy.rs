@@ -1,0 +1,179 @@
+//! Tearing down one region, then the rest, checked by describe calls.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use aws_sdk_ec2::types::{Filter, NatGatewayState};
+use provision_tests::*;
+
+fn stack_filter(stack: &str) -> Filter {
+    Filter::builder()
+        .name("tag:provision:stack")
+        .values(stack)
+        .build()
+}
+
+/// How many objects tagged for `stack` live in `region`, per kind.
+async fn census(emu: &Emulator, region: &str, stack: &str) -> Vec<(&'static str, usize)> {
+    let c = emu.ec2(region).await;
+    let f = || stack_filter(stack);
+    let nats = c.describe_nat_gateways().filter(f()).send().await.unwrap();
+    let live_nats = nats
+        .nat_gateways()
+        .iter()
+        .filter(|n| n.state() != Some(&NatGatewayState::Deleted))
+        .count();
+    vec![
+        (
+            "vpc",
+            c.describe_vpcs()
+                .filters(f())
+                .send()
+                .await
+                .unwrap()
+                .vpcs()
+                .len(),
+        ),
+        (
+            "subnet",
+            c.describe_subnets()
+                .filters(f())
+                .send()
+                .await
+                .unwrap()
+                .subnets()
+                .len(),
+        ),
+        (
+            "igw",
+            c.describe_internet_gateways()
+                .filters(f())
+                .send()
+                .await
+                .unwrap()
+                .internet_gateways()
+                .len(),
+        ),
+        (
+            "eip",
+            c.describe_addresses()
+                .filters(f())
+                .send()
+                .await
+                .unwrap()
+                .addresses()
+                .len(),
+        ),
+        ("nat", live_nats),
+        (
+            "route_table",
+            c.describe_route_tables()
+                .filters(f())
+                .send()
+                .await
+                .unwrap()
+                .route_tables()
+                .len(),
+        ),
+        (
+            "security_group",
+            c.describe_security_groups()
+                .filters(f())
+                .send()
+                .await
+                .unwrap()
+                .security_groups()
+                .len(),
+        ),
+        (
+            "security_group_rule",
+            c.describe_security_group_rules()
+                .filters(f())
+                .send()
+                .await
+                .unwrap()
+                .security_group_rules()
+                .len(),
+        ),
+        (
+            "network_acl",
+            c.describe_network_acls()
+                .filters(f())
+                .send()
+                .await
+                .unwrap()
+                .network_acls()
+                .len(),
+        ),
+    ]
+}
+
+fn total(c: &[(&str, usize)]) -> usize {
+    c.iter().map(|(_, n)| n).sum()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn region_teardown_then_full_destroy() {
+    let emu = Emulator::start();
+    let p = Provision::new(&emu.endpoint);
+    let stack = "pyairtable-prod";
+    p.ok(&["up", PROD, "--yes"]);
+    let before = p.ids(stack);
+    let ap = census(&emu, "ap-southeast-1", stack).await;
+    assert!(ap.iter().all(|(_, n)| *n > 0), "{ap:?}");
+
+    let out = p.ok(&["destroy", "--region", "ap-southeast-1", "--yes"]);
+    assert!(
+        out.stdout.contains("0 to add, 0 to change, 41 to destroy."),
+        "{out:?}"
+    );
+    let ap = census(&emu, "ap-southeast-1", stack).await;
+    assert_eq!(total(&ap), 0, "left in ap-southeast-1: {ap:?}");
+    let after = p.ids(stack);
+    assert!(
+        after.keys().all(|a| !a.starts_with("ap-southeast-1/")),
+        "{after:?}"
+    );
+    for (a, id) in &before {
+        if !a.starts_with("ap-southeast-1/") {
+            assert_eq!(after.get(a), Some(id), "{a} changed");
+        }
+    }
+    for r in ["us-east-1", "eu-west-1"] {
+        let c = census(&emu, r, stack).await;
+        assert_eq!(
+            c.iter().find(|(k, _)| *k == "vpc").unwrap().1,
+            1,
+            "{r}: {c:?}"
+        );
+        let vpc = &after[&format!("{r}/ec2.vpc/main")];
+        let found = emu
+            .ec2(r)
+            .await
+            .describe_vpcs()
+            .vpc_ids(vpc)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(found.vpcs().len(), 1);
+    }
+
+    p.ok(&["destroy", "--yes"]);
+    for r in REGIONS {
+        let c = census(&emu, r, stack).await;
+        assert_eq!(total(&c), 0, "left in {r}: {c:?}");
+    }
+    assert!(p.state(stack).resources.is_empty());
+    let again = p.ok(&["destroy", "--yes"]);
+    assert!(again.stdout.contains("Nothing to destroy."), "{again:?}");
+}
+
+#[test]
+fn the_primary_region_cannot_be_torn_down_alone() {
+    let emu = Emulator::start();
+    let p = Provision::new(&emu.endpoint);
+    p.ok(&["up", DEV, "--yes"]);
+    emu.reset_calls();
+    let out = p.run(&["destroy", "--region", "us-east-1", "--yes"]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(out.stderr.contains("us-east-1"), "{out:?}");
+    assert!(emu.mutating_calls().is_empty());
+}

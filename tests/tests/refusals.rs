@@ -1,0 +1,124 @@
+//! What provision refuses, before any AWS call: bad specs, a held lock, no terminal.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use provision_tests::*;
+use std::net::TcpListener;
+
+/// A port that counts connection attempts: pointing AWS_ENDPOINT_URL at it proves no request
+/// was even attempted.
+struct Tripwire(TcpListener);
+
+impl Tripwire {
+    fn new() -> Self {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        l.set_nonblocking(true).unwrap();
+        Tripwire(l)
+    }
+    fn endpoint(&self) -> String {
+        format!("http://{}", self.0.local_addr().unwrap())
+    }
+    fn tripped(&self) -> bool {
+        self.0.accept().is_ok()
+    }
+}
+
+#[test]
+fn bad_specs_are_refused_with_their_location_and_no_request() {
+    let wire = Tripwire::new();
+    let p = Provision::new(&wire.endpoint());
+    let dir = repo_root().join("tests/fixtures/bad");
+    let mut fixtures: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    fixtures.sort();
+    assert!(fixtures.len() >= 17, "only {} fixtures", fixtures.len());
+    for f in fixtures {
+        let rel = f
+            .strip_prefix(repo_root())
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_string();
+        let expected = std::fs::read_to_string(f.with_extension("expected")).unwrap();
+        let first = expected.lines().next().unwrap().trim();
+        for cmd in [
+            vec!["up", rel.as_str(), "--yes"],
+            vec!["validate", rel.as_str()],
+            vec!["diff", rel.as_str()],
+        ] {
+            let r = p.run(&cmd);
+            assert_eq!(r.code, 1, "{cmd:?}: {r:?}");
+            assert!(
+                r.stderr.contains(first),
+                "{cmd:?}: expected {first:?} in {r:?}"
+            );
+            assert!(!r.stderr.contains("panicked"), "{r:?}");
+        }
+    }
+    assert!(!wire.tripped(), "a bad spec led to a request");
+}
+
+#[test]
+fn good_specs_validate_without_aws() {
+    let wire = Tripwire::new();
+    let p = Provision::new(&wire.endpoint());
+    for spec in ["specs/prod.yaml", "specs/staging.yaml", "specs/dev.yaml"] {
+        let r = p.ok(&["validate", spec]);
+        assert!(r.stdout.contains("is valid"), "{r:?}");
+    }
+    let g = p.ok(&["graph", "specs/dev.yaml"]);
+    assert!(g.stdout.starts_with("digraph"), "{g:?}");
+    assert!(g.stdout.contains("cluster_us-east-1"), "{g:?}");
+    assert!(!wire.tripped());
+}
+
+#[test]
+fn a_second_run_is_refused_while_the_lock_is_held() {
+    let emu = Emulator::start();
+    let p = Provision::new(&emu.endpoint);
+    p.ok(&["up", DEV, "--yes"]);
+    let path = p.state_dir.path().join("pyairtable-dev.json");
+    let bytes = std::fs::read(&path).unwrap();
+
+    // Another holder: this test process.
+    let held = provision_state::StateStore::open(
+        p.state_dir.path(),
+        "pyairtable-dev",
+        "provision up (test holder)",
+    )
+    .unwrap();
+    emu.reset_calls();
+    for cmd in [
+        vec!["up", DEV, "--yes"],
+        vec!["diff"],
+        vec!["destroy", "--yes"],
+    ] {
+        let r = p.run(&cmd);
+        assert_eq!(r.code, 1, "{cmd:?}: {r:?}");
+        assert!(
+            r.stderr.contains(&format!("pid {}", std::process::id())),
+            "{r:?}"
+        );
+        assert!(r.stderr.contains("provision up (test holder)"), "{r:?}");
+    }
+    assert!(emu.calls().is_empty(), "a locked-out run reached AWS");
+    assert_eq!(std::fs::read(&path).unwrap(), bytes, "the state changed");
+    drop(held);
+    assert_eq!(p.run(&["diff", "--detailed-exitcode"]).code, 0);
+}
+
+#[test]
+fn up_without_a_terminal_needs_yes() {
+    let emu = Emulator::start();
+    let p = Provision::new(&emu.endpoint);
+    let r = p.run(&["up", DEV]);
+    assert_eq!(r.code, 1, "{r:?}");
+    assert!(r.stderr.contains("--yes"), "{r:?}");
+    assert!(
+        r.stdout.contains("will be created"),
+        "the plan is shown first: {r:?}"
+    );
+    assert!(emu.mutating_calls().is_empty());
+}
