@@ -118,3 +118,63 @@ fn a_replacement_applies_and_converges() {
         "superseded objects left behind"
     );
 }
+
+/// A resource declared directly in the spec's `resources` section: created with references
+/// resolved, updated in place (exactly that resource) when its mutable field changes.
+#[test]
+fn a_declared_security_group_rule_updates_in_place_alone() {
+    let emu = Emulator::start();
+    let p = Provision::new(&emu.endpoint);
+    let dir = tempfile::tempdir().unwrap();
+    let extra = |description: &str| {
+        format!(
+            "\nresources:\n  us-east-1/ec2.security_group_rule/office-vpn-https:\n    properties:\n      \
+             security_group_id: ${{us-east-1/ec2.security_group/eks-control-plane#id}}\n      \
+             direction: ingress\n      ip_protocol: tcp\n      from_port: 443\n      to_port: 443\n      \
+             cidr_ipv4: 10.100.0.0/16\n      description: {description}\n"
+        )
+    };
+    let spec = dir.path().join("dev.yaml");
+    let base = std::fs::read_to_string(repo_root().join(DEV)).unwrap();
+    std::fs::write(&spec, format!("{base}{}", extra("Office VPN"))).unwrap();
+    let spec = spec.to_str().unwrap().to_string();
+    let up = p.ok(&["up", &spec, "--yes"]);
+    assert!(
+        up.stdout
+            .contains("+ us-east-1/ec2.security_group_rule/office-vpn-https will be created"),
+        "{up:?}"
+    );
+    let ids = p.ids("pyairtable-dev");
+    let rule = &p.state("pyairtable-dev").resources
+        [&"us-east-1/ec2.security_group_rule/office-vpn-https"
+            .parse()
+            .unwrap()];
+    assert_eq!(rule.observed["cidr_ipv4"], "10.100.0.0/16");
+    assert_eq!(
+        rule.observed["tags"]["Project"], "pyairtable",
+        "the spec's tags are applied"
+    );
+
+    std::fs::write(&spec, format!("{base}{}", extra("Office VPN (Berlin)"))).unwrap();
+    let diff = p.run(&["diff", &spec, "--detailed-exitcode"]);
+    assert_eq!(diff.code, 2, "{diff:?}");
+    assert!(
+        diff.stdout.contains(
+            "~ us-east-1/ec2.security_group_rule/office-vpn-https will be updated in place"
+        ),
+        "{diff:?}"
+    );
+    assert!(
+        diff.stdout
+            .contains("~ description = \"Office VPN\" -> \"Office VPN (Berlin)\""),
+        "{diff:?}"
+    );
+    assert!(
+        diff.stdout
+            .contains("Plan: 0 to add, 1 to change, 0 to destroy."),
+        "{diff:?}"
+    );
+    p.ok(&["up", &spec, "--yes"]);
+    assert_eq!(p.ids("pyairtable-dev"), ids, "ids changed");
+    assert_eq!(p.run(&["diff", &spec, "--detailed-exitcode"]).code, 0);
+}

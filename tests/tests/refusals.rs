@@ -122,3 +122,30 @@ fn up_without_a_terminal_needs_yes() {
     );
     assert!(emu.mutating_calls().is_empty());
 }
+
+#[test]
+fn declared_resources_are_checked_against_the_kinds_schemas() {
+    let wire = Tripwire::new();
+    let p = Provision::new(&wire.endpoint());
+    let dir = tempfile::tempdir().unwrap();
+    let base = std::fs::read_to_string(repo_root().join(DEV)).unwrap();
+    let lines = base.lines().count();
+    for (extra, expected) in [
+        (
+            "resources:\n  us-east-1/ec2.bogus/x:\n    properties: {}\n",
+            format!(":{}:3: error: kind `ec2.bogus` is not known", lines + 2),
+        ),
+        (
+            "resources:\n  us-east-1/ec2.route/vpn:\n    properties:\n      route_table_id: ${us-east-1/ec2.route_table/public#id}\n      destination_cidr_block: 10.100.0.0/16\n      gatway_id: vgw-1\n",
+            format!(":{}:7: error: `ec2.route` has no property `gatway_id`", lines + 6),
+        ),
+    ] {
+        let spec = dir.path().join("dev.yaml");
+        std::fs::write(&spec, format!("{base}{extra}")).unwrap();
+        let r = p.run(&["up", spec.to_str().unwrap(), "--yes"]);
+        assert_eq!(r.code, 1, "{r:?}");
+        assert!(r.stderr.contains(&expected), "expected {expected:?}: {r:?}");
+        assert!(r.stderr.contains("help:"), "{r:?}");
+    }
+    assert!(!wire.tripped());
+}

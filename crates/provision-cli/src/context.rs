@@ -3,10 +3,10 @@
 
 use anyhow::{bail, Context, Result};
 use provision_aws::AwsConfigs;
-use provision_core::{Plan, ReconcileContext, Registry, ResourceDecl};
+use provision_core::{FieldMode, Plan, ReconcileContext, Registry, ResourceDecl};
 use provision_engine::{ApplyOptions, ApplyReport, Timeouts};
 use provision_graph::ResourceGraph;
-use provision_spec::{LoadedSpec, Spec};
+use provision_spec::{LoadedSpec, Spec, SpecError, SpecErrors};
 use provision_state::{SpecRecord, State, StateStore};
 use std::collections::BTreeMap;
 use std::io::{BufRead, IsTerminal, Write};
@@ -14,6 +14,18 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tokio::sync::Mutex;
 use tokio_util::sync::CancellationToken;
+
+/// A spec refused by validation: its text already names file:line:col and says what to do.
+#[derive(Debug)]
+pub struct SpecRejected(pub String);
+
+impl std::fmt::Display for SpecRejected {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for SpecRejected {}
 
 pub struct Global {
     pub state_dir: PathBuf,
@@ -23,21 +35,90 @@ pub struct Global {
 /// Load and validate a spec, expand it, and check that every kind it needs exists and that the
 /// references form a DAG. No AWS call.
 pub fn load_spec(path: &Path) -> Result<(LoadedSpec, Vec<ResourceDecl>)> {
-    let loaded = provision_spec::load(path).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let loaded = provision_spec::load(path).map_err(|e| SpecRejected(e.to_string()))?;
+    check_declared(&loaded)?;
     let decls = expand_checked(&loaded.spec)?;
     Ok((loaded, decls))
 }
 
-pub fn expand_checked(spec: &Spec) -> Result<Vec<ResourceDecl>> {
-    let decls = provision_spec::expand(spec);
+/// The kinds and property names of the `resources` section, against the reconcilers' schemas,
+/// with the location of each problem.
+fn check_declared(l: &LoadedSpec) -> Result<()> {
+    use provision_spec::locate::{join, SourceIndex};
+    if l.spec.resources.is_empty() {
+        return Ok(());
+    }
     let reg = crate::registry::offline();
-    for d in &decls {
-        if reg.get(d.address.kind()).is_none() {
+    let ix = SourceIndex::build(&l.source).unwrap_or_else(|_| SourceIndex::empty());
+    let mut errors = Vec::new();
+    for (key, raw) in &l.spec.resources {
+        let path = join("resources", key);
+        let Ok(address) = key.parse::<provision_core::Address>() else {
+            continue;
+        };
+        let Some(schema) = reg.schema(address.kind()) else {
+            errors.push(
+                SpecError::new(
+                    &l.path,
+                    Some(ix.locate_key(&path)),
+                    format!("kind `{}` is not known", address.kind()),
+                )
+                .with_help(format!("the kinds are: {}", reg.kinds().join(", "))),
+            );
+            continue;
+        };
+        let settable: Vec<&str> = schema
+            .fields
+            .iter()
+            .filter(|f| f.mode != FieldMode::Computed)
+            .map(|f| f.name)
+            .collect();
+        for field in raw.properties.keys() {
+            if !settable.contains(&field.as_str()) {
+                errors.push(
+                    SpecError::new(
+                        &l.path,
+                        Some(ix.locate_key(&join(&join(&path, "properties"), field))),
+                        format!("`{}` has no property `{field}`", address.kind()),
+                    )
+                    .with_help(format!("its properties are: {}", settable.join(", "))),
+                );
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(SpecRejected(SpecErrors(errors).to_string()).into())
+    }
+}
+
+pub fn expand_checked(spec: &Spec) -> Result<Vec<ResourceDecl>> {
+    let mut decls = provision_spec::expand(spec);
+    let reg = crate::registry::offline();
+    for d in &mut decls {
+        let Some(schema) = reg.schema(d.address.kind()) else {
             bail!(
                 "{}: kind `{}` has no reconciler in this build; remove the section that declares it",
                 d.address,
                 d.address.kind()
             );
+        };
+        // Declared resources carry the spec's tags too, under their own.
+        if spec.resources.contains_key(&d.address.to_string())
+            && schema.taggable
+            && schema.field("tags").is_some()
+        {
+            let mut tags: serde_json::Map<String, serde_json::Value> = spec
+                .tags
+                .iter()
+                .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+                .collect();
+            if let Some(own) = d.properties.get("tags").and_then(|t| t.as_object()) {
+                tags.extend(own.clone());
+            }
+            d.properties
+                .insert("tags".into(), serde_json::Value::Object(tags));
         }
     }
     ResourceGraph::build(decls.iter().map(|d| (d.address.clone(), d.dependencies())))?;

@@ -17,7 +17,7 @@
 
 use crate::model::{NatMode, Spec};
 use ipnet::Ipv4Net;
-use provision_core::{Address, ResourceDecl, Value};
+use provision_core::{Address, Ref, ResourceDecl, Value};
 use serde_json::json;
 use std::collections::BTreeMap;
 
@@ -142,8 +142,65 @@ impl Ctx<'_> {
     }
 }
 
-/// Expand the spec into resource declarations, region by region (primary first).
+/// Expand the spec into resource declarations: the sections region by region (primary first),
+/// then the resources declared directly.
 pub fn expand(spec: &Spec) -> Vec<ResourceDecl> {
+    let mut out = expand_sections(spec);
+    for (key, raw) in &spec.resources {
+        let Ok(address) = key.parse::<Address>() else {
+            continue;
+        };
+        let mut d = ResourceDecl::new(address);
+        for (k, v) in &raw.properties {
+            d.properties.insert(k.clone(), with_refs(v));
+        }
+        for dep in &raw.depends_on {
+            if let Ok(a) = dep.parse::<Address>() {
+                d = d.depends_on(&a);
+            }
+        }
+        out.push(d);
+    }
+    out
+}
+
+/// `${<address>#<field>}` as a reference: None when `text` is not one, Err when it is one but
+/// malformed.
+pub fn parse_ref(text: &str) -> Option<Result<Ref, String>> {
+    let inner = text.strip_prefix("${")?;
+    let Some(inner) = inner.strip_suffix('}') else {
+        return Some(Err("it does not end with `}`".into()));
+    };
+    let Some((addr, field)) = inner.rsplit_once('#') else {
+        return Some(Err("it names no field: add `#id` (or another field)".into()));
+    };
+    if field.is_empty() {
+        return Some(Err("the field after `#` is empty".into()));
+    }
+    Some(
+        addr.parse::<Address>()
+            .map(|a| Ref::new(a, field))
+            .map_err(|e| e.to_string()),
+    )
+}
+
+/// A declared value with its `${…}` strings turned into references.
+fn with_refs(v: &Value) -> Value {
+    match v {
+        Value::String(s) => match parse_ref(s) {
+            Some(Ok(r)) => r.to_value(),
+            _ => v.clone(),
+        },
+        Value::Array(a) => Value::Array(a.iter().map(with_refs).collect()),
+        Value::Object(m) => {
+            Value::Object(m.iter().map(|(k, x)| (k.clone(), with_refs(x))).collect())
+        }
+        other => other.clone(),
+    }
+}
+
+/// The declarations of the spec's sections alone (without the `resources` section).
+pub fn expand_sections(spec: &Spec) -> Vec<ResourceDecl> {
     let mut out = Vec::new();
     for region in spec.region_names() {
         let Some(r) = spec.regions.get(region) else {
@@ -407,6 +464,33 @@ mod tests {
                 d.address
             );
         }
+    }
+
+    #[test]
+    fn declared_resources_expand_with_references() {
+        let src = std::fs::read_to_string("../../specs/dev.yaml").unwrap()
+            + "resources:\n  us-east-1/ec2.route/vpn:\n    properties:\n      \
+               route_table_id: ${us-east-1/ec2.route_table/public#id}\n      \
+               destination_cidr_block: 10.100.0.0/16\n      \
+               gateway_id: ${us-east-1/ec2.internet_gateway/main#id}\n    \
+               depends_on: [us-east-1/ec2.vpc/main]\n";
+        let spec = crate::parse_str(&src, Path::new("dev.yaml")).unwrap();
+        let decls = expand(&spec);
+        let d = decls.last().unwrap();
+        assert_eq!(d.address.to_string(), "us-east-1/ec2.route/vpn");
+        let mut deps: Vec<String> = d.dependencies().iter().map(ToString::to_string).collect();
+        deps.sort();
+        assert_eq!(
+            deps,
+            [
+                "us-east-1/ec2.internet_gateway/main",
+                "us-east-1/ec2.route_table/public",
+                "us-east-1/ec2.vpc/main"
+            ]
+        );
+        assert_eq!(d.properties["destination_cidr_block"], "10.100.0.0/16");
+        assert!(matches!(parse_ref("${x}"), Some(Err(_))));
+        assert!(parse_ref("plain").is_none());
     }
 
     #[test]

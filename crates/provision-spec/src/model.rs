@@ -48,6 +48,28 @@ pub struct Spec {
     pub dr: Option<DrSpec>,
     #[serde(default, deserialize_with = "null_as_default")]
     pub timeouts: Timeouts,
+    /// Extra resources declared directly, by address: the escape hatch for what the sections
+    /// above do not say (an extra security-group rule, a route). See docs/spec.md.
+    #[serde(
+        default,
+        deserialize_with = "null_as_default",
+        skip_serializing_if = "BTreeMap::is_empty"
+    )]
+    pub resources: BTreeMap<String, RawResource>,
+}
+
+/// A resource declared directly in the `resources` section.
+///
+/// A property whose whole value is `${<address>#<field>}` is a reference to a field of another
+/// resource (for example `${us-east-1/ec2.vpc/main#id}`); it becomes an edge of the graph.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawResource {
+    #[serde(default)]
+    pub properties: serde_json::Map<String, serde_json::Value>,
+    /// Addresses this resource must come after, beyond its references.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub depends_on: Vec<String>,
 }
 
 impl Spec {
@@ -125,6 +147,9 @@ impl Spec {
         let primary = self.primary_region().to_string();
         let mut s = self.clone();
         s.regions.remove(region);
+        let prefix = format!("{region}/");
+        s.resources
+            .retain(|address, _| !address.starts_with(&prefix));
 
         if let Some(db) = s.database.as_mut() {
             db.replicas.retain(|r| r != region);

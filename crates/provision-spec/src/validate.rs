@@ -20,6 +20,7 @@ pub const IMPLEMENTED_SECTIONS: &[&str] = &[
     "regions",
     "network",
     "timeouts",
+    "resources",
 ];
 
 /// The most user tags a spec may set: AWS allows 50 per resource and provision adds its own.
@@ -45,6 +46,7 @@ pub fn validate(spec: &Spec, ix: &SourceIndex, file: &Path) -> Vec<SpecError> {
     v.regions();
     v.network();
     v.unimplemented_sections();
+    v.resources();
     if let Some(eks) = &spec.eks {
         v.eks(eks);
     }
@@ -356,6 +358,133 @@ impl Validator<'_> {
                 "`flow_logs: true` is part of the spec format but VPC flow logs are not \
                  implemented yet",
                 "set `flow_logs: false` (the default) or remove the line for now",
+            );
+        }
+    }
+
+    /// The `resources` section: addresses, references and depends_on that resolve, no clash with
+    /// what the sections declare, and no cycle. (Kinds and property names are checked against
+    /// the reconcilers' schemas by the CLI, which knows them.)
+    fn resources(&mut self) {
+        use provision_core::Address;
+        use std::collections::{BTreeMap, BTreeSet};
+        let s = self.spec;
+        if s.resources.is_empty() {
+            return;
+        }
+        let declared: BTreeSet<String> = crate::expand::expand_sections(s)
+            .into_iter()
+            .map(|d| d.address.to_string())
+            .collect();
+        let mut edges: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for (key, r) in &s.resources {
+            let path = crate::locate::join("resources", key);
+            let address = match key.parse::<Address>() {
+                Ok(a) => a,
+                Err(e) => {
+                    self.at_key(&path, e.to_string(), "write the address as `<region>/<service>.<type>/<name>`, e.g. `us-east-1/ec2.security_group_rule/office-vpn`");
+                    continue;
+                }
+            };
+            if !address.is_global() && !s.regions.contains_key(address.region()) {
+                self.at_key(
+                    &path,
+                    format!(
+                        "`{key}` is in region `{}`, which is not in the spec",
+                        address.region()
+                    ),
+                    "declare resources only in the spec's regions (or `global`)",
+                );
+            }
+            if declared.contains(key) {
+                self.at_key(
+                    &path,
+                    format!("`{key}` is already declared by a section of the spec"),
+                    "choose another name for the extra resource",
+                );
+            }
+            if address.kind() == "ec2.security_group_rule" {
+                self.open_data_port(&path, &r.properties);
+            }
+            let mut targets = Vec::new();
+            for (field, value) in &r.properties {
+                let ppath = crate::locate::join(&crate::locate::join(&path, "properties"), field);
+                let mut strings = Vec::new();
+                collect_strings(value, &mut strings);
+                for text in strings {
+                    match crate::expand::parse_ref(text) {
+                        None => {}
+                        Some(Err(why)) => self.at_value(
+                            &ppath,
+                            format!("malformed reference `{text}`: {why}"),
+                            "a reference is a whole value `${<address>#<field>}`, e.g. `${us-east-1/ec2.vpc/main#id}`",
+                        ),
+                        Some(Ok(r)) => targets.push((ppath.clone(), r.address.to_string())),
+                    }
+                }
+            }
+            for (i, d) in r.depends_on.iter().enumerate() {
+                let dpath = crate::locate::index(&crate::locate::join(&path, "depends_on"), i);
+                match d.parse::<Address>() {
+                    Ok(a) => targets.push((dpath, a.to_string())),
+                    Err(e) => {
+                        self.at_value(&dpath, e.to_string(), "depends_on lists resource addresses")
+                    }
+                }
+            }
+            for (tpath, target) in &targets {
+                if !declared.contains(target) && !s.resources.contains_key(target) {
+                    self.at_value(
+                        tpath,
+                        format!("`{key}` refers to `{target}`, which the spec does not declare"),
+                        "`provision graph SPEC` lists every address; check the spelling, or declare it under `resources`",
+                    );
+                }
+            }
+            edges.insert(
+                key.clone(),
+                targets
+                    .into_iter()
+                    .map(|(_, t)| t)
+                    .filter(|t| s.resources.contains_key(t))
+                    .collect(),
+            );
+        }
+        // Sections never refer to declared resources, so a cycle lies within this section.
+        if let Some(cycle) = find_cycle(&edges) {
+            let path = crate::locate::join("resources", &cycle[0]);
+            let mut shown = cycle.clone();
+            shown.push(cycle[0].clone());
+            self.at_key(
+                &path,
+                format!("dependency cycle: {}", shown.join(" -> ")),
+                format!(
+                    "remove one of these references or depends_on (for example the one from `{}` to `{}`)",
+                    cycle[cycle.len() - 1],
+                    cycle[0]
+                ),
+            );
+        }
+    }
+
+    /// Guardrail: no rule opens a data port (PostgreSQL, Redis, Kafka) to the whole internet.
+    fn open_data_port(&mut self, path: &str, p: &serde_json::Map<String, serde_json::Value>) {
+        let world = ["0.0.0.0/0", "::/0"];
+        let cidr = p.get("cidr_ipv4").and_then(|v| v.as_str());
+        if !cidr.is_some_and(|c| world.contains(&c)) {
+            return;
+        }
+        let all = p.get("ip_protocol").and_then(|v| v.as_str()) == Some("-1");
+        let from = p.get("from_port").and_then(|v| v.as_u64()).unwrap_or(0);
+        let to = p.get("to_port").and_then(|v| v.as_u64()).unwrap_or(65535);
+        if let Some(port) = crate::expand::DATA_PORTS
+            .iter()
+            .find(|port| all || (from..=to).contains(&u64::from(**port)))
+        {
+            self.at_value(
+                &crate::locate::join(&crate::locate::join(path, "properties"), "cidr_ipv4"),
+                format!("this rule opens data port {port} to the whole internet"),
+                "data ports are reachable by security-group reference or from private CIDRs only",
             );
         }
     }
@@ -761,6 +890,69 @@ fn is_weekly_window(s: &str) -> bool {
             .is_some_and(|(d, t)| DAYS.contains(&d.to_ascii_lowercase().as_str()) && is_time(t))
     };
     s.split_once('-').is_some_and(|(a, b)| part(a) && part(b))
+}
+
+fn collect_strings<'a>(v: &'a serde_json::Value, out: &mut Vec<&'a str>) {
+    match v {
+        serde_json::Value::String(s) => out.push(s),
+        serde_json::Value::Array(a) => a.iter().for_each(|i| collect_strings(i, out)),
+        serde_json::Value::Object(m) => m.values().for_each(|i| collect_strings(i, out)),
+        _ => {}
+    }
+}
+
+/// The first cycle of a small graph (node -> its dependencies), as the list of its nodes in
+/// path order starting at its smallest node; None when there is none.
+fn find_cycle(edges: &std::collections::BTreeMap<String, Vec<String>>) -> Option<Vec<String>> {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Mark {
+        New,
+        OnPath,
+        Done,
+    }
+    fn visit(
+        n: &str,
+        edges: &std::collections::BTreeMap<String, Vec<String>>,
+        marks: &mut std::collections::BTreeMap<String, Mark>,
+        path: &mut Vec<String>,
+    ) -> Option<Vec<String>> {
+        marks.insert(n.to_string(), Mark::OnPath);
+        path.push(n.to_string());
+        for m in edges.get(n).into_iter().flatten() {
+            match marks.get(m).copied().unwrap_or(Mark::New) {
+                Mark::OnPath => {
+                    let start = path.iter().position(|p| p == m).unwrap_or(0);
+                    let mut cycle = path[start..].to_vec();
+                    let min = cycle
+                        .iter()
+                        .enumerate()
+                        .min_by(|a, b| a.1.cmp(b.1))
+                        .map(|(i, _)| i)
+                        .unwrap_or(0);
+                    cycle.rotate_left(min);
+                    return Some(cycle);
+                }
+                Mark::New => {
+                    if let Some(c) = visit(m, edges, marks, path) {
+                        return Some(c);
+                    }
+                }
+                Mark::Done => {}
+            }
+        }
+        path.pop();
+        marks.insert(n.to_string(), Mark::Done);
+        None
+    }
+    let mut marks = std::collections::BTreeMap::new();
+    for n in edges.keys() {
+        if marks.get(n).copied().unwrap_or(Mark::New) == Mark::New {
+            if let Some(c) = visit(n, edges, &mut marks, &mut Vec::new()) {
+                return Some(c);
+            }
+        }
+    }
+    None
 }
 
 #[cfg(test)]
