@@ -232,6 +232,35 @@ where
     Ok(out)
 }
 
+/// The outcome of a delete call: NotFound is success.
+pub(crate) fn deleted<T, E, R>(
+    r: Result<T, aws_sdk_ec2::error::SdkError<E, R>>,
+) -> Result<(), ReconcileError>
+where
+    E: aws_sdk_ec2::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    ok_if_gone(r.map(|_| ()).map_err(err))
+}
+
+/// The update of a kind whose only mutable field is `tags`: sync them, and keep the id, ARN and
+/// computed values of what was observed.
+pub(crate) async fn update_tags_only(
+    client: &Client,
+    cx: &ReconcileContext,
+    observed: &Observed,
+    desired: &Props,
+) -> Result<Observed, ReconcileError> {
+    let o = &observed.properties;
+    sync_tags(client, cx, &observed.address, &observed.id, o, desired).await?;
+    let mut out = observed_from(&observed.address, observed.id.clone(), desired);
+    out.arn = observed.arn.clone();
+    for (k, v) in o {
+        out.properties.entry(k.clone()).or_insert_with(|| v.clone());
+    }
+    Ok(out)
+}
+
 /// NotFound is success for a delete.
 pub(crate) fn ok_if_gone(r: Result<(), ReconcileError>) -> Result<(), ReconcileError> {
     match r {

@@ -102,14 +102,7 @@ impl Reconciler for Eip {
         observed: &Observed,
         desired: &Props,
     ) -> Result<Observed, ReconcileError> {
-        let client = self.0.client(region).await;
-        let o = &observed.properties;
-        sync_tags(&client, cx, &observed.address, &observed.id, o, desired).await?;
-        let mut out = observed_from(&observed.address, observed.id.clone(), desired);
-        if let Some(ip) = o.get("public_ip") {
-            out.properties.insert("public_ip".into(), ip.clone());
-        }
-        Ok(out)
+        update_tags_only(&self.0.client(region).await, cx, observed, desired).await
     }
 
     async fn delete(
@@ -119,11 +112,12 @@ impl Reconciler for Eip {
         observed: &Observed,
     ) -> Result<(), ReconcileError> {
         let client = self.0.client(region).await;
-        let r = client
-            .release_address()
-            .allocation_id(&observed.id)
-            .send()
-            .await;
-        ok_if_gone(r.map(|_| ()).map_err(err))
+        deleted(
+            client
+                .release_address()
+                .allocation_id(&observed.id)
+                .send()
+                .await,
+        )
     }
 }

@@ -157,11 +157,12 @@ impl Reconciler for InternetGateway {
         if let Some(vpc) = opt_s(&observed.properties, "vpc_id") {
             detach(&client, &observed.id, &vpc).await?;
         }
-        let r = client
-            .delete_internet_gateway()
-            .internet_gateway_id(&observed.id)
-            .send()
-            .await;
-        ok_if_gone(r.map(|_| ()).map_err(err))
+        deleted(
+            client
+                .delete_internet_gateway()
+                .internet_gateway_id(&observed.id)
+                .send()
+                .await,
+        )
     }
 }

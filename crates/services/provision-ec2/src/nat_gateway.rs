@@ -131,14 +131,7 @@ impl Reconciler for NatGateway {
         observed: &Observed,
         desired: &Props,
     ) -> Result<Observed, ReconcileError> {
-        let client = self.0.client(region).await;
-        let o = &observed.properties;
-        sync_tags(&client, cx, &observed.address, &observed.id, o, desired).await?;
-        let mut out = observed_from(&observed.address, observed.id.clone(), desired);
-        if let Some(st) = o.get("state") {
-            out.properties.insert("state".into(), st.clone());
-        }
-        Ok(out)
+        update_tags_only(&self.0.client(region).await, cx, observed, desired).await
     }
 
     async fn delete(
@@ -148,12 +141,13 @@ impl Reconciler for NatGateway {
         observed: &Observed,
     ) -> Result<(), ReconcileError> {
         let client = self.0.client(region).await;
-        let r = client
-            .delete_nat_gateway()
-            .nat_gateway_id(&observed.id)
-            .send()
-            .await;
-        ok_if_gone(r.map(|_| ()).map_err(err))
+        deleted(
+            client
+                .delete_nat_gateway()
+                .nat_gateway_id(&observed.id)
+                .send()
+                .await,
+        )
     }
 
     async fn ready(

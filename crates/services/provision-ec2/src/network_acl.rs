@@ -303,14 +303,15 @@ impl Reconciler for NetworkAcl {
             }
         }
         for (egress, n) in have.keys().filter(|k| !want.contains_key(*k)) {
-            let r = client
-                .delete_network_acl_entry()
-                .network_acl_id(&observed.id)
-                .egress(*egress)
-                .rule_number(*n)
-                .send()
-                .await;
-            ok_if_gone(r.map(|_| ()).map_err(err))?;
+            deleted(
+                client
+                    .delete_network_acl_entry()
+                    .network_acl_id(&observed.id)
+                    .egress(*egress)
+                    .rule_number(*n)
+                    .send()
+                    .await,
+            )?;
         }
         let (had, wanted) = (
             string_list(o, "subnet_ids"),
@@ -345,11 +346,12 @@ impl Reconciler for NetworkAcl {
         let client = self.0.client(region).await;
         let o = &observed.properties;
         release_subnets(&client, opt_s(o, "vpc_id"), &string_list(o, "subnet_ids")).await?;
-        let r = client
-            .delete_network_acl()
-            .network_acl_id(&observed.id)
-            .send()
-            .await;
-        ok_if_gone(r.map(|_| ()).map_err(err))
+        deleted(
+            client
+                .delete_network_acl()
+                .network_acl_id(&observed.id)
+                .send()
+                .await,
+        )
     }
 }

@@ -162,12 +162,13 @@ impl Reconciler for Route {
     ) -> Result<(), ReconcileError> {
         let p = &observed.properties;
         let client = self.0.client(region).await;
-        let r = client
-            .delete_route()
-            .route_table_id(s(p, "route_table_id")?)
-            .destination_cidr_block(s(p, "destination_cidr_block")?)
-            .send()
-            .await;
-        ok_if_gone(r.map(|_| ()).map_err(err))
+        deleted(
+            client
+                .delete_route()
+                .route_table_id(s(p, "route_table_id")?)
+                .destination_cidr_block(s(p, "destination_cidr_block")?)
+                .send()
+                .await,
+        )
     }
 }

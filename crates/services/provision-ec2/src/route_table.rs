@@ -96,14 +96,7 @@ impl Reconciler for RouteTable {
         observed: &Observed,
         desired: &Props,
     ) -> Result<Observed, ReconcileError> {
-        let client = self.0.client(region).await;
-        let o = &observed.properties;
-        sync_tags(&client, cx, &observed.address, &observed.id, o, desired).await?;
-        Ok(observed_from(
-            &observed.address,
-            observed.id.clone(),
-            desired,
-        ))
+        update_tags_only(&self.0.client(region).await, cx, observed, desired).await
     }
 
     async fn delete(
@@ -113,11 +106,12 @@ impl Reconciler for RouteTable {
         observed: &Observed,
     ) -> Result<(), ReconcileError> {
         let client = self.0.client(region).await;
-        let r = client
-            .delete_route_table()
-            .route_table_id(&observed.id)
-            .send()
-            .await;
-        ok_if_gone(r.map(|_| ()).map_err(err))
+        deleted(
+            client
+                .delete_route_table()
+                .route_table_id(&observed.id)
+                .send()
+                .await,
+        )
     }
 }

@@ -136,11 +136,12 @@ impl Reconciler for RouteTableAssociation {
         observed: &Observed,
     ) -> Result<(), ReconcileError> {
         let client = self.0.client(region).await;
-        let r = client
-            .disassociate_route_table()
-            .association_id(&observed.id)
-            .send()
-            .await;
-        ok_if_gone(r.map(|_| ()).map_err(err))
+        deleted(
+            client
+                .disassociate_route_table()
+                .association_id(&observed.id)
+                .send()
+                .await,
+        )
     }
 }

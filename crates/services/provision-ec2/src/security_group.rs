@@ -104,12 +104,7 @@ impl Reconciler for SecurityGroup {
         observed: &Observed,
         desired: &Props,
     ) -> Result<Observed, ReconcileError> {
-        let client = self.0.client(region).await;
-        let o = &observed.properties;
-        sync_tags(&client, cx, &observed.address, &observed.id, o, desired).await?;
-        let mut out = observed_from(&observed.address, observed.id.clone(), desired);
-        out.arn = observed.arn.clone();
-        Ok(out)
+        update_tags_only(&self.0.client(region).await, cx, observed, desired).await
     }
 
     async fn delete(
@@ -119,11 +114,12 @@ impl Reconciler for SecurityGroup {
         observed: &Observed,
     ) -> Result<(), ReconcileError> {
         let client = self.0.client(region).await;
-        let r = client
-            .delete_security_group()
-            .group_id(&observed.id)
-            .send()
-            .await;
-        ok_if_gone(r.map(|_| ()).map_err(err))
+        deleted(
+            client
+                .delete_security_group()
+                .group_id(&observed.id)
+                .send()
+                .await,
+        )
     }
 }

@@ -146,7 +146,6 @@ impl Reconciler for Subnet {
         observed: &Observed,
     ) -> Result<(), ReconcileError> {
         let client = self.0.client(region).await;
-        let r = client.delete_subnet().subnet_id(&observed.id).send().await;
-        ok_if_gone(r.map(|_| ()).map_err(err))
+        deleted(client.delete_subnet().subnet_id(&observed.id).send().await)
     }
 }

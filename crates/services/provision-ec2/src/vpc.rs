@@ -175,14 +175,6 @@ impl Reconciler for Vpc {
         observed: &Observed,
     ) -> Result<(), ReconcileError> {
         let client = self.0.client(region).await;
-        ok_if_gone(
-            client
-                .delete_vpc()
-                .vpc_id(&observed.id)
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(err),
-        )
+        deleted(client.delete_vpc().vpc_id(&observed.id).send().await)
     }
 }
