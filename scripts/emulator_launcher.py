@@ -7,6 +7,23 @@ It builds the same WSGI app as `moto.server.main()` (DomainDispatcherApplication
 create_backend_app, served by werkzeug with MotoRequestHandler) and wraps it in one
 addition, CallRecorder, below. moto itself is not reimplemented; model patches, if any,
 go in the clearly marked section. docs/emulator-notes.md records the probed behaviour.
+
+Lifecycle mode (off by default): with PROVISION_EMULATOR_LIFECYCLE=N (N >= 1) in the
+environment of `scripts/emulator start` (or of this script), objects pass through AWS's
+transitional states instead of being ready at once. Each stays in its transitional state
+for N describes of that object, and the next describe shows the end state:
+
+  EKS cluster / node group   CREATING -> ACTIVE, UPDATING -> ACTIVE (updates apply at the
+                             end), DELETING -> gone (ResourceNotFoundException). Counted on
+                             DescribeCluster / DescribeNodegroup / DescribeUpdate.
+  EC2 NAT gateway            pending -> available, deleting -> deleted. Counted on each
+                             DescribeNatGateways whose ids/filters (state aside) match it.
+
+  PROVISION_EMULATOR_LIFECYCLE=2 scripts/emulator start --pidfile .emulator/life.pid
+
+0 or unset means off (everything is ready at once, as plain moto). `start` reuses an
+emulator that is already running on the pidfile, whatever its mode: use a separate
+--pidfile for lifecycle-mode tests.
 """
 
 import argparse
@@ -32,14 +49,78 @@ from moto.moto_server.werkzeug_app import (
 # ---------------------------------------------------------------------------
 # moto model patches
 #
-# Each one fixes a moto 5.2.5 EC2 gap that would make the engine act differently than
-# on real AWS, and cites the AWS documentation it imitates. The engine code must stay
+# Each one fixes a moto 5.2.5 gap that would make the engine act differently than on
+# real AWS, and cites the AWS documentation it imitates. The engine code must stay
 # right for real AWS; these only make the emulator agree with it. Found by the probe
 # recorded in docs/emulator-notes.md. Re-check them when the moto pin changes.
+# Numbered as in docs/emulator-notes.md: 1-5 EC2, 6 NAT lifecycle, 7-8 IAM, 9-10 KMS,
+# 11-19 EKS.
 # ---------------------------------------------------------------------------
 
 
-def apply_patches() -> None:
+class Lifecycle:
+    """Transitional states counted in describes: the lifecycle mode's one mechanism.
+
+    change(obj, during, then): an object starts a transition. With the mode off
+    (polls == 0) `then()` runs at once. With it on, `during()` runs now (e.g. status =
+    CREATING) and `then()` (e.g. status = ACTIVE, or remove the object) runs at the
+    start of the describe that follows `polls` describes of the object.
+    poll(obj): call it from every describe of the object, before answering.
+
+    Adding a service (RDS, ElastiCache, MSK) is: wrap its create/modify/delete to call
+    change(), and its describe to call poll() on each object it is about to return.
+    """
+
+    def __init__(self, polls: int):
+        self.polls = polls
+        self.lock = threading.RLock()
+        self.pending = {}  # id(obj) -> [obj, describes left, then]; obj pins the id
+
+    @property
+    def on(self) -> bool:
+        return self.polls > 0
+
+    def change(self, obj, during, then) -> None:
+        if not self.on:
+            then()
+            return
+        with self.lock:
+            during()
+            self.pending[id(obj)] = [obj, self.polls, then]  # replaces a running one
+
+    def poll(self, obj) -> None:
+        with self.lock:
+            entry = self.pending.get(id(obj))
+            if entry is None:
+                return
+            if entry[1] > 0:
+                entry[1] -= 1
+                return
+            del self.pending[id(obj)]
+            entry[2]()
+
+
+def lifecycle_polls_from_env() -> int:
+    raw = os.environ.get("PROVISION_EMULATOR_LIFECYCLE", "").strip()
+    if not raw:
+        return 0
+    try:
+        polls = int(raw)
+    except ValueError:
+        polls = -1
+    if polls < 0:
+        sys.exit(f"PROVISION_EMULATOR_LIFECYCLE must be a whole number >= 0, not {raw!r}")
+    return polls
+
+
+def apply_patches(life: Lifecycle) -> None:
+    _patch_ec2(life)
+    _patch_iam()
+    _patch_kms()
+    _patch_eks(life)
+
+
+def _patch_ec2(life: Lifecycle) -> None:
     from moto.ec2.exceptions import InvalidNetworkAclIdError
     from moto.ec2.models.nat_gateways import NatGatewayBackend
     from moto.ec2.models.network_acls import NetworkAclBackend
@@ -127,6 +208,608 @@ def apply_patches() -> None:
         return nat
 
     NatGatewayBackend.delete_nat_gateway = delete_nat_gateway_releasing_eip
+
+    # 6. Lifecycle mode only (see Lifecycle): a new NAT gateway is `pending`, then
+    # `available`; a deleted one is `deleting`, then `deleted` (its Elastic IP is
+    # released from it only then, by patch 5). AWS documents both progressions:
+    # https://docs.aws.amazon.com/vpc/latest/userguide/nat-gateway-working-with.html
+    # https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_NatGateway.html
+    # A describe counts for every NAT that its ids and filters match, the `state`
+    # filter aside, so a caller that waits with state=available still advances.
+    create_nat_gateway = NatGatewayBackend.create_nat_gateway
+
+    def create_nat_gateway_pending(self, *args, **kwargs):
+        nat = create_nat_gateway(self, *args, **kwargs)
+        life.change(nat, lambda: setattr(nat, "state", "pending"),
+                    lambda: setattr(nat, "state", "available"))
+        return nat
+
+    def delete_nat_gateway_deleting(self, nat_gateway_id):
+        nat = self.nat_gateways.get(nat_gateway_id)
+        if nat is None or nat.state in ("deleting", "deleted"):
+            return delete_nat_gateway_releasing_eip(self, nat_gateway_id)  # as before
+        life.change(nat, lambda: setattr(nat, "state", "deleting"),
+                    lambda: delete_nat_gateway_releasing_eip(self, nat_gateway_id))
+        return nat
+
+    def describe_nat_gateways_polled(self, filters, nat_gateway_ids):
+        if life.on:
+            unstated = {k: v for k, v in (filters or {}).items() if k != "state"}
+            for nat in describe_nat_gateways_with_tags(self, unstated, nat_gateway_ids):
+                life.poll(nat)
+        return describe_nat_gateways_with_tags(self, filters, nat_gateway_ids)
+
+    NatGatewayBackend.create_nat_gateway = create_nat_gateway_pending
+    NatGatewayBackend.delete_nat_gateway = delete_nat_gateway_deleting
+    NatGatewayBackend.describe_nat_gateways = describe_nat_gateways_polled
+
+
+def _patch_iam() -> None:
+    from moto.core.serialize import url_encode
+    from moto.iam.exceptions import ValidationError
+    from moto.iam.models import IAMBackend
+    from moto.iam.responses import IamResponse
+
+    # 7. ListRoles returned AssumeRolePolicyDocument as raw JSON while GetRole and
+    # CreateRole return it URL-encoded. AWS URL-encodes it in every role it returns
+    # (RFC 3986), ListRoles included, so the engine percent-decodes it everywhere:
+    # https://docs.aws.amazon.com/IAM/latest/APIReference/API_Role.html
+    IamResponse.RESPONSE_KEY_PATH_TO_TRANSFORMER[
+        "ListRolesResponse.Roles.Role.AssumeRolePolicyDocument"
+    ] = url_encode
+
+    # 8. CreateRole accepted any Path (e.g. "provision/demo", which made the ARN
+    # "...:roleprovision/demobp"). AWS requires a path that begins and ends with "/":
+    # https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html
+    create_role = IAMBackend.create_role
+
+    def create_role_checked(self, role_name, assume_role_policy_document, path, *args, **kw):
+        if path is not None and not re.fullmatch(r"/|/[\x21-\x7e]+/", path):
+            raise ValidationError(
+                f"1 validation error detected: Value '{path}' at 'path' failed to satisfy"
+                " constraint: Member must satisfy regular expression pattern:"
+                " (\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)"
+            )
+        return create_role(self, role_name, assume_role_policy_document, path, *args, **kw)
+
+    IAMBackend.create_role = create_role_checked
+
+
+def _patch_kms() -> None:
+    from moto.core.exceptions import JsonRESTError
+    from moto.kms.exceptions import NotFoundException, ValidationException
+    from moto.kms.models import KmsBackend
+    from moto.kms.responses import KmsResponse
+
+    def key_of(backend, key_id):
+        try:
+            return backend.keys.get(backend.any_id_to_key_id(key_id))
+        except Exception:  # an unknown alias; moto's own checks answer for it
+            return None
+
+    def invalid_state(key, why):
+        return JsonRESTError("KMSInvalidStateException", f"{key.arn} is {why}.")
+
+    # 9. A key pending deletion accepted every management call. In AWS these fail
+    # with KMSInvalidStateException ("<key ARN> is pending deletion.") while the key is
+    # PendingDeletion: UpdateKeyDescription, Enable/DisableKeyRotation, TagResource,
+    # UntagResource, CreateAlias and UpdateAlias (to it), ScheduleKeyDeletion again.
+    # CancelKeyDeletion of a key that is not pending deletion fails the same way.
+    # https://docs.aws.amazon.com/kms/latest/developerguide/key-state.html
+    def refuse_when_pending(name):
+        original = getattr(KmsBackend, name)
+
+        def checked(self, key_id, *args, **kwargs):
+            key = key_of(self, key_id)
+            if key is not None and key.key_state == "PendingDeletion":
+                raise invalid_state(key, "pending deletion")
+            return original(self, key_id, *args, **kwargs)
+
+        setattr(KmsBackend, name, checked)
+
+    for name in ("update_key_description", "enable_key_rotation", "disable_key_rotation",
+                 "tag_resource", "untag_resource", "create_alias", "update_alias"):
+        refuse_when_pending(name)  # each takes the key (or the alias target) first
+
+    cancel_key_deletion = KmsBackend.cancel_key_deletion
+
+    def cancel_key_deletion_checked(self, key_id):
+        key = key_of(self, key_id)
+        if key is not None and key.key_state != "PendingDeletion":
+            raise invalid_state(key, "not pending deletion")
+        return cancel_key_deletion(self, key.id if key is not None else key_id)
+
+    KmsBackend.cancel_key_deletion = cancel_key_deletion_checked
+
+    # 10. ScheduleKeyDeletion: a key ARN as KeyId returned HTTP 500; PendingWindowInDays
+    # outside 7-30 silently scheduled nothing; the response lacked KeyState and
+    # PendingWindowInDays and echoed the KeyId as given. AWS accepts a key id or ARN,
+    # rejects other windows with ValidationException, and answers with the key ARN,
+    # DeletionDate, KeyState (PendingDeletion) and PendingWindowInDays:
+    # https://docs.aws.amazon.com/kms/latest/APIReference/API_ScheduleKeyDeletion.html
+    schedule_key_deletion = KmsBackend.schedule_key_deletion
+
+    def schedule_key_deletion_checked(self, key_id, pending_window_in_days):
+        days = int(pending_window_in_days)
+        if not 7 <= days <= 30:
+            raise ValidationException(
+                f"1 validation error detected: Value '{days}' at 'pendingWindowInDays' failed"
+                " to satisfy constraint: Member must have value between 7 and 30"
+            )
+        key = key_of(self, key_id)
+        if key is None:
+            raise NotFoundException(f"Key '{key_id}' does not exist")
+        if key.key_state == "PendingDeletion":
+            raise invalid_state(key, "pending deletion")
+        return schedule_key_deletion(self, key.id, days)
+
+    def schedule_key_deletion_response(self):
+        key_id = self._get_param("KeyId")
+        days = self._get_param("PendingWindowInDays")
+        days = 30 if days is None else int(days)
+        self._validate_cmk_id(key_id)
+        deletion_date = self.kms_backend.schedule_key_deletion(key_id, days)
+        key = key_of(self.kms_backend, key_id)
+        return json.dumps({
+            "KeyId": key.arn,
+            "DeletionDate": deletion_date,
+            "KeyState": key.key_state,
+            "PendingWindowInDays": days,
+        })
+
+    KmsBackend.schedule_key_deletion = schedule_key_deletion_checked
+    KmsResponse.schedule_key_deletion = schedule_key_deletion_response
+
+
+def _patch_eks(life: Lifecycle) -> None:
+    import moto.eks.urls as eks_urls
+    from moto.core.responses import ActionResult
+    from moto.core.utils import utcnow
+    from moto.eks.exceptions import (
+        InvalidParameterException,
+        ResourceInUseException,
+        ResourceNotFoundException,
+    )
+    from moto.eks.models import EKSBackend, validate_safe_to_delete
+    from moto.eks.responses import EKSResponse
+    from moto.moto_api._internal import mock_random as random
+
+    describe_cluster = EKSBackend.describe_cluster  # moto's, without lifecycle polls
+    describe_nodegroup = EKSBackend.describe_nodegroup
+    log_types = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
+
+    def bad_parameter(message, cluster=None, nodegroup=None):
+        return InvalidParameterException(
+            clusterName=cluster, nodegroupName=nodegroup, fargateProfileName=None,
+            addonName=None, message=message)
+
+    def minor(version, cluster=None):
+        match = re.fullmatch(r"(\d+)\.(\d+)", str(version or ""))
+        if not match:
+            raise bad_parameter("unsupported Kubernetes version", cluster)
+        return int(match.group(1)), int(match.group(2))
+
+    def release_for(version):
+        # A made-up AMI release of that Kubernetes version (AWS: "<k8s>.<patch>-<date>").
+        return f"{version}.0-20250101"
+
+    def enabled_after(enabled, logging):
+        enabled = set(enabled)
+        for group in (logging or {}).get("clusterLogging") or []:
+            for log_type in group.get("types") or []:
+                (enabled.add if group.get("enabled") else enabled.discard)(log_type)
+        return enabled
+
+    def logging_shape(enabled):
+        groups = [{"types": [t for t in log_types if (t in enabled) == on], "enabled": on}
+                  for on in (True, False)]
+        return {"clusterLogging": [g for g in groups if g["types"]]}
+
+    def updates_of(cluster):
+        return cluster.__dict__.setdefault("provision_updates", {})  # id -> (nodegroup, update)
+
+    def new_update(cluster, update_type, params, nodegroup=None):
+        update = {
+            "id": str(random.uuid4()),
+            "status": "InProgress" if life.on else "Successful",
+            "type": update_type,
+            "params": [{"type": k, "value": v} for k, v in params],
+            "createdAt": utcnow(),
+            "errors": [],
+        }
+        updates_of(cluster)[update["id"]] = (nodegroup, update)
+        return update
+
+    def require_active(obj, cluster, update_type, nodegroup=None):
+        # AWS: ResourceInUseException, e.g. "Cannot EndpointAccessUpdate because cluster
+        # demo currently has update <id> in progress" (one update at a time).
+        if obj.status == "ACTIVE":
+            return
+        running = [u["id"] for ng, u in updates_of(cluster).values()
+                   if ng == nodegroup and u["status"] == "InProgress"]
+        what = f"nodegroup {nodegroup}" if nodegroup else f"cluster {cluster.name}"
+        if running:
+            message = f"Cannot {update_type} because {what} currently has update" \
+                      f" {running[-1]} in progress"
+        else:
+            message = f"{what[0].upper()}{what[1:]} is in {obj.status} state"
+        raise ResourceInUseException(clusterName=cluster.name, nodegroupName=nodegroup,
+                                     addonName=None, message=message)
+
+    def run_update(obj, update, apply):
+        def finish():
+            apply()
+            obj.status = "ACTIVE"
+            update["status"] = "Successful"
+
+        life.change(obj, lambda: setattr(obj, "status", "UPDATING"), finish)
+
+    # 11. CreateCluster: the cluster was ACTIVE at once, logging and resourcesVpcConfig
+    # were echoed as sent. AWS starts CREATING (lifecycle mode), groups the log types
+    # into an enabled and a disabled entry covering all five types, and fills in
+    # endpointPublicAccess (true), endpointPrivateAccess (false), publicAccessCidrs
+    # (0.0.0.0/0) and vpcId:
+    # https://docs.aws.amazon.com/eks/latest/APIReference/API_DescribeCluster.html
+    # https://docs.aws.amazon.com/eks/latest/APIReference/API_VpcConfigResponse.html
+    # https://docs.aws.amazon.com/eks/latest/userguide/control-plane-logs.html
+    create_cluster = EKSBackend.create_cluster
+
+    def create_cluster_like_aws(self, *args, **kwargs):
+        cluster = create_cluster(self, *args, **kwargs)
+        cluster.logging = logging_shape(enabled_after(set(), kwargs.get("logging")))
+        vpc = {"subnetIds": [], "securityGroupIds": [], "endpointPublicAccess": True,
+               "endpointPrivateAccess": False, "publicAccessCidrs": ["0.0.0.0/0"],
+               **(cluster.resources_vpc_config or {})}
+        try:
+            from moto.ec2.models import ec2_backends
+
+            ec2 = ec2_backends[self.account_id][self.region_name]
+            vpc.setdefault("vpcId", ec2.get_subnet(vpc["subnetIds"][0]).vpc_id)
+        except Exception:  # moto doesn't check the subnets; neither do we
+            pass
+        cluster.resources_vpc_config = vpc
+        life.change(cluster, lambda: setattr(cluster, "status", "CREATING"),
+                    lambda: setattr(cluster, "status", "ACTIVE"))
+        return cluster
+
+    # 12. UpdateClusterConfig replaced resourcesVpcConfig and logging wholesale (an
+    # endpoint change dropped subnetIds and securityGroupIds), and answered {} instead
+    # of an `update`. AWS merges: logging per type, endpoint access (and subnets or
+    # security groups) into the existing config; answers with an `update`
+    # (LoggingUpdate, EndpointAccessUpdate or VpcConfigUpdate); allows one type per
+    # call ("Only one type of update can be allowed."); rejects a call that changes
+    # nothing ("No changes needed for the logging config provided", "Cluster is
+    # already at the desired configuration with ..."); and one update at a time.
+    # https://docs.aws.amazon.com/eks/latest/APIReference/API_UpdateClusterConfig.html
+    # https://docs.aws.amazon.com/eks/latest/userguide/cluster-endpoint.html
+    update_cluster_config = EKSBackend.update_cluster_config
+    endpoint_keys = ("endpointPublicAccess", "endpointPrivateAccess", "publicAccessCidrs")
+    vpc_keys = ("subnetIds", "securityGroupIds")
+
+    def update_cluster_config_like_aws(self, name, resources_vpc_config=None, logging=None,
+                                       **other):
+        cluster = describe_cluster(self, name)
+        vpc_request = resources_vpc_config or {}
+        kinds = [kind for kind, wanted in (
+            ("LoggingUpdate", logging),
+            ("EndpointAccessUpdate", any(k in vpc_request for k in endpoint_keys)),
+            ("VpcConfigUpdate", any(k in vpc_request for k in vpc_keys))) if wanted]
+        if len(kinds) > 1:
+            raise bad_parameter("Only one type of update can be allowed.", name)
+        if not kinds:  # other settings (network config, ...): moto's behaviour, as before
+            update_cluster_config(self, name, resources_vpc_config, logging, **other)
+            return new_update(cluster, "ConfigUpdate", [])
+        require_active(cluster, cluster, kinds[0])
+        current = cluster.resources_vpc_config
+        if kinds[0] == "LoggingUpdate":
+            before = enabled_after(set(), cluster.logging)
+            after = enabled_after(before, logging)
+            if after == before:
+                raise bad_parameter("No changes needed for the logging config provided", name)
+            params = [("ClusterLogging", json.dumps(logging))]
+
+            def apply():
+                cluster.logging = logging_shape(after)
+        else:
+            keys = endpoint_keys if kinds[0] == "EndpointAccessUpdate" else vpc_keys
+            merged = {**current, **{k: vpc_request[k] for k in keys if k in vpc_request}}
+            if all(merged.get(k) == current.get(k) for k in keys):
+                if kinds[0] == "EndpointAccessUpdate":
+                    public, private, cidrs = (current[k] for k in endpoint_keys)
+                    raise bad_parameter(
+                        "Cluster is already at the desired configuration with"
+                        f" endpointPrivateAccess: {str(private).lower()}, endpointPublicAccess:"
+                        f" {str(public).lower()}, and Public Endpoint Restrictions:"
+                        f" [{', '.join(cidrs)}]", name)
+                raise bad_parameter("No changes needed for the VPC config provided", name)
+            names = {"endpointPublicAccess": "EndpointPublicAccess",
+                     "endpointPrivateAccess": "EndpointPrivateAccess",
+                     "publicAccessCidrs": "PublicAccessCidrs",
+                     "subnetIds": "Subnets", "securityGroupIds": "SecurityGroups"}
+            params = [(names[k], json.dumps(vpc_request[k])) for k in keys if k in vpc_request]
+
+            def apply():
+                cluster.resources_vpc_config = merged
+        update = new_update(cluster, kinds[0], params)
+        run_update(cluster, update, apply)
+        return update
+
+    def update_cluster_config_response(self):
+        update = self.eks_backend.update_cluster_config(
+            name=self._get_param("name"),
+            resources_vpc_config=self._get_param("resourcesVpcConfig"),
+            logging=self._get_param("logging"),
+            client_request_token=self._get_param("clientRequestToken"),
+            kubernetes_network_config=self._get_param("kubernetesNetworkConfig"),
+            remote_network_config=self._get_param("remoteNetworkConfig"),
+        )
+        return ActionResult({"update": update})
+
+    # 13. UpdateClusterVersion was missing (HTML 404). AWS: POST
+    # /clusters/{name}/updates {"version"} answers a VersionUpdate `update`; the cluster
+    # is UPDATING until it is done; only the next minor version is allowed
+    # (InvalidParameterException "Unsupported Kubernetes minor version update from
+    # 1.30 to 1.32"); one update at a time.
+    # https://docs.aws.amazon.com/eks/latest/APIReference/API_UpdateClusterVersion.html
+    # https://docs.aws.amazon.com/eks/latest/userguide/update-cluster.html
+    def update_cluster_version(self, name, version):
+        cluster = describe_cluster(self, name)
+        current, wanted = minor(cluster.version, name), minor(version, name)
+        if wanted != (current[0], current[1] + 1):
+            raise bad_parameter(
+                f"Unsupported Kubernetes minor version update from {cluster.version} to {version}",
+                name)
+        require_active(cluster, cluster, "VersionUpdate")
+        update = new_update(cluster, "VersionUpdate",
+                            [("Version", version), ("PlatformVersion", "eks.1")])
+
+        def apply():
+            cluster.version = version
+            cluster.platformVersion = "eks.1"
+
+        run_update(cluster, update, apply)
+        return update
+
+    def update_cluster_version_response(self):
+        update = self.eks_backend.update_cluster_version(
+            name=self._get_param("name"), version=self._get_param("version"))
+        return ActionResult({"update": update})
+
+    # 14. DescribeUpdate and ListUpdates were missing (HTML 404). AWS keeps each update
+    # of a cluster or node group; ListUpdates without nodegroupName lists the
+    # cluster's own. In lifecycle mode a DescribeUpdate counts as a describe of the
+    # object the update is about.
+    # https://docs.aws.amazon.com/eks/latest/APIReference/API_DescribeUpdate.html
+    # https://docs.aws.amazon.com/eks/latest/APIReference/API_ListUpdates.html
+    def describe_update_response(self):
+        name, update_id = self._get_param("name"), self._get_param("updateId")
+        nodegroup = self._get_param("nodegroupName")
+        if nodegroup:
+            self.eks_backend.describe_nodegroup(cluster_name=name, nodegroup_name=nodegroup)
+        else:
+            self.eks_backend.describe_cluster(name=name)
+        cluster = self.eks_backend.clusters.get(name)
+        found = updates_of(cluster).get(update_id) if cluster else None
+        if found is None or found[0] != (nodegroup or None):
+            raise ResourceNotFoundException(
+                clusterName=name, nodegroupName=nodegroup, fargateProfileName=None,
+                addonName=None, message=f"No update found for ID: {update_id}")
+        return ActionResult({"update": found[1]})
+
+    def list_updates_response(self):
+        name, nodegroup = self._get_param("name"), self._get_param("nodegroupName")
+        cluster = describe_cluster(self.eks_backend, name)
+        if nodegroup:
+            describe_nodegroup(self.eks_backend, name, nodegroup)
+        ids = [i for i, (ng, _) in updates_of(cluster).items() if ng == (nodegroup or None)]
+        return ActionResult({"updateIds": ids})
+
+    # 15. CreateNodegroup: without `version` moto used 1.19 and always releaseVersion
+    # 1.19.8-20210414; AWS uses the cluster's Kubernetes version and that version's
+    # AMI release, and refuses a version newer than the cluster's. A node group
+    # created without remoteAccess showed a made-up one (ec2SshKey eksKeypair); AWS
+    # shows none. Without amiType, AWS uses AL2023 from Kubernetes 1.30 on. moto also
+    # shared its default scalingConfig/instanceTypes objects between node groups, so an
+    # UpdateNodegroupConfig changed every default node group. Lifecycle mode: CREATING.
+    # https://docs.aws.amazon.com/eks/latest/APIReference/API_CreateNodegroup.html
+    # https://docs.aws.amazon.com/eks/latest/userguide/create-managed-node-group.html
+    create_nodegroup = EKSBackend.create_nodegroup
+
+    def create_nodegroup_like_aws(self, **kwargs):
+        cluster = self.clusters.get(kwargs.get("cluster_name"))
+        if cluster is not None:
+            if not kwargs.get("version"):
+                kwargs["version"] = cluster.version
+            if minor(kwargs["version"], cluster.name) > minor(cluster.version, cluster.name):
+                raise bad_parameter(
+                    f"Nodegroup version {kwargs['version']} can't be newer than the cluster"
+                    f" version {cluster.version}", cluster.name, kwargs.get("nodegroup_name"))
+            if not kwargs.get("release_version"):
+                kwargs["release_version"] = release_for(kwargs["version"])
+            if not kwargs.get("ami_type") and not kwargs.get("launch_template") and (
+                    minor(kwargs["version"]) >= (1, 30)):
+                kwargs["ami_type"] = "AL2023_x86_64_STANDARD"
+        nodegroup = create_nodegroup(self, **kwargs)
+        nodegroup.scaling_config = dict(nodegroup.scaling_config)
+        nodegroup.instance_types = list(nodegroup.instance_types)
+        if not kwargs.get("remote_access"):
+            nodegroup.remote_access = None
+            nodegroup.resources = {k: v for k, v in nodegroup.resources.items()
+                                   if k != "remoteAccessSecurityGroup"}
+        life.change(nodegroup, lambda: setattr(nodegroup, "status", "CREATING"),
+                    lambda: setattr(nodegroup, "status", "ACTIVE"))
+        return nodegroup
+
+    # 16. UpdateNodegroupConfig: moto's change is kept, but the `update` it answers now
+    # uses AWS's parameter types (LabelsToAdd, LabelsToRemove, MinSize, MaxSize,
+    # DesiredSize, ...), is kept for DescribeUpdate, and in lifecycle mode the node
+    # group is UPDATING until the change applies; one update at a time.
+    # https://docs.aws.amazon.com/eks/latest/APIReference/API_UpdateNodegroupConfig.html
+    update_nodegroup_config = EKSBackend.update_nodegroup_config
+
+    def update_nodegroup_config_like_aws(self, cluster_name, nodegroup_name, **kwargs):
+        nodegroup = describe_nodegroup(self, cluster_name, nodegroup_name)
+        cluster = self.clusters[cluster_name]
+        require_active(nodegroup, cluster, "ConfigUpdate", nodegroup_name)
+        labels, taints = kwargs.get("labels") or {}, kwargs.get("taints") or {}
+        scaling = kwargs.get("scaling_config") or {}
+        params = [(n, json.dumps(v)) for n, v in (
+            ("LabelsToAdd", labels.get("addOrUpdateLabels")),
+            ("LabelsToRemove", labels.get("removeLabels")),
+            ("TaintsToAdd", taints.get("addOrUpdateTaints")),
+            ("TaintsToRemove", taints.get("removeTaints"))) if v]
+        params += [(k[0].upper() + k[1:], str(scaling[k]))
+                   for k in ("minSize", "maxSize", "desiredSize") if k in scaling]
+        if kwargs.get("update_config"):
+            params.append(("UpdateStrategy", json.dumps(kwargs["update_config"])))
+        update = new_update(cluster, "ConfigUpdate", params, nodegroup_name)
+        run_update(nodegroup, update,
+                   lambda: update_nodegroup_config(self, cluster_name, nodegroup_name, **kwargs))
+        return update
+
+    # 17. UpdateNodegroupVersion was missing (HTML 404). AWS: POST
+    # /clusters/{name}/node-groups/{ng}/update-version answers a VersionUpdate; without
+    # `version` the node group goes to the cluster's version; it can't go past the
+    # cluster's version nor back; UPDATING until done; one update at a time.
+    # https://docs.aws.amazon.com/eks/latest/APIReference/API_UpdateNodegroupVersion.html
+    # https://docs.aws.amazon.com/eks/latest/userguide/update-managed-node-group.html
+    def update_nodegroup_version(self, cluster_name, nodegroup_name, version=None,
+                                 release_version=None):
+        nodegroup = describe_nodegroup(self, cluster_name, nodegroup_name)
+        cluster = self.clusters[cluster_name]
+        target = version or cluster.version
+        if minor(target, cluster_name) > minor(cluster.version, cluster_name):
+            raise bad_parameter(
+                f"Requested Nodegroup version {target} is newer than the cluster version"
+                f" {cluster.version}", cluster_name, nodegroup_name)
+        if minor(target) < minor(nodegroup.version):
+            raise bad_parameter(
+                f"Requested Nodegroup version {target} is older than the current version"
+                f" {nodegroup.version}", cluster_name, nodegroup_name)
+        require_active(nodegroup, cluster, "VersionUpdate", nodegroup_name)
+        release = release_version or release_for(target)
+        update = new_update(cluster, "VersionUpdate",
+                            [("Version", target), ("ReleaseVersion", release)], nodegroup_name)
+
+        def apply():
+            nodegroup.version, nodegroup.release_version = target, release
+            nodegroup.modified_at = utcnow()
+
+        run_update(nodegroup, update, apply)
+        return update
+
+    def update_nodegroup_version_response(self):
+        update = self.eks_backend.update_nodegroup_version(
+            cluster_name=self._get_param("name"),
+            nodegroup_name=self._get_param("nodegroupName"),
+            version=self._get_param("version"),
+            release_version=self._get_param("releaseVersion"),
+        )
+        return ActionResult({"update": update})
+
+    # 18. DeleteCluster / DeleteNodegroup answered status ACTIVE and removed the object
+    # at once. AWS answers DELETING; in lifecycle mode the object stays listed and
+    # DELETING, then describes return ResourceNotFoundException. A cluster whose node
+    # groups are still DELETING can't be deleted yet (ResourceInUseException, as for
+    # any attached node group; moto's own check).
+    # https://docs.aws.amazon.com/eks/latest/APIReference/API_DeleteCluster.html
+    # https://docs.aws.amazon.com/eks/latest/APIReference/API_DeleteNodegroup.html
+    delete_cluster, delete_nodegroup = EKSBackend.delete_cluster, EKSBackend.delete_nodegroup
+
+    def delete_cluster_like_aws(self, name):
+        cluster = describe_cluster(self, name)
+        validate_safe_to_delete(cluster)
+        if cluster.status != "DELETING":
+            life.change(cluster, lambda: setattr(cluster, "status", "DELETING"),
+                        lambda: delete_cluster(self, name))
+        cluster.status = "DELETING"
+        return cluster
+
+    def delete_nodegroup_like_aws(self, cluster_name, nodegroup_name):
+        nodegroup = describe_nodegroup(self, cluster_name, nodegroup_name)
+        if nodegroup.status != "DELETING":
+            life.change(nodegroup, lambda: setattr(nodegroup, "status", "DELETING"),
+                        lambda: delete_nodegroup(self, cluster_name, nodegroup_name))
+        nodegroup.status = "DELETING"
+        return nodegroup
+
+    def describe_cluster_polled(self, name):
+        cluster = self.clusters.get(name)
+        if cluster is not None:
+            life.poll(cluster)
+        return describe_cluster(self, name)
+
+    def describe_nodegroup_polled(self, cluster_name, nodegroup_name):
+        nodegroup = getattr(self.clusters.get(cluster_name), "nodegroups", {}).get(nodegroup_name)
+        if nodegroup is not None:
+            life.poll(nodegroup)
+        return describe_nodegroup(self, cluster_name, nodegroup_name)
+
+    # 19. Tags on node groups: TagResource, UntagResource and ListTagsForResource knew
+    # only cluster ARNs (ResourceNotFoundException for a node group ARN). AWS tags node
+    # groups too. ListNodegroups of a missing cluster returned HTTP 500; AWS answers
+    # ResourceNotFoundException.
+    # https://docs.aws.amazon.com/eks/latest/APIReference/API_TagResource.html
+    # https://docs.aws.amazon.com/eks/latest/APIReference/API_ListNodegroups.html
+    def nodegroup_by_arn(backend, arn):
+        for cluster in backend.clusters.values():
+            for nodegroup in cluster.nodegroups.values():
+                if nodegroup.arn == arn:
+                    return nodegroup
+        return None
+
+    tag_resource, untag_resource = EKSBackend.tag_resource, EKSBackend.untag_resource
+    list_tags_for_resource, list_nodegroups = (EKSBackend.list_tags_for_resource,
+                                               EKSBackend.list_nodegroups)
+
+    def tag_resource_any(self, resource_arn, tags):
+        nodegroup = nodegroup_by_arn(self, resource_arn)
+        if nodegroup is None:
+            return tag_resource(self, resource_arn, tags)
+        nodegroup.tags.update(tags)
+
+    def untag_resource_any(self, resource_arn, tag_keys):
+        nodegroup = nodegroup_by_arn(self, resource_arn)
+        if nodegroup is None:
+            return untag_resource(self, resource_arn, tag_keys)
+        for key in tag_keys if isinstance(tag_keys, list) else [tag_keys]:
+            nodegroup.tags.pop(key, None)
+
+    def list_tags_for_resource_any(self, resource_arn):
+        nodegroup = nodegroup_by_arn(self, resource_arn)
+        return list_tags_for_resource(self, resource_arn) if nodegroup is None else nodegroup.tags
+
+    def list_nodegroups_checked(self, cluster_name, max_results, next_token):
+        describe_cluster(self, cluster_name)  # ResourceNotFoundException if missing
+        return list_nodegroups(self, cluster_name, max_results, next_token)
+
+    EKSBackend.create_cluster = create_cluster_like_aws
+    EKSBackend.update_cluster_config = update_cluster_config_like_aws
+    EKSBackend.update_cluster_version = update_cluster_version
+    EKSBackend.create_nodegroup = create_nodegroup_like_aws
+    EKSBackend.update_nodegroup_config = update_nodegroup_config_like_aws
+    EKSBackend.update_nodegroup_version = update_nodegroup_version
+    EKSBackend.delete_cluster = delete_cluster_like_aws
+    EKSBackend.delete_nodegroup = delete_nodegroup_like_aws
+    EKSBackend.describe_cluster = describe_cluster_polled
+    EKSBackend.describe_nodegroup = describe_nodegroup_polled
+    EKSBackend.tag_resource = tag_resource_any
+    EKSBackend.untag_resource = untag_resource_any
+    EKSBackend.list_tags_for_resource = list_tags_for_resource_any
+    EKSBackend.list_nodegroups = list_nodegroups_checked
+    EKSResponse.update_cluster_config = update_cluster_config_response
+    EKSResponse.update_cluster_version = update_cluster_version_response
+    EKSResponse.describe_update = describe_update_response
+    EKSResponse.list_updates = list_updates_response
+    EKSResponse.update_nodegroup_version = update_nodegroup_version_response
+    # The new operations' paths, added before moto builds the EKS app (on first use).
+    dispatch = eks_urls.response.dispatch
+    eks_urls.url_paths.update({
+        "{0}/clusters/(?P<name>[^/]+)/updates$": dispatch,
+        "{0}/clusters/(?P<name>[^/]+)/updates/(?P<updateId>[^/]+)$": dispatch,
+        "{0}/clusters/(?P<name>[^/]+)/node-groups/(?P<nodegroupName>[^/]+)/update-version$":
+            dispatch,
+    })
 
 
 # ---------------------------------------------------------------------------
@@ -240,7 +923,14 @@ def main(argv=None) -> None:
     # AWS-managed IAM policies exist only with this set (scripts/emulator sets it too).
     os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
 
-    apply_patches()
+    life = Lifecycle(lifecycle_polls_from_env())
+    apply_patches(life)
+    print(
+        f"provision emulator: lifecycle mode "
+        f"{'on, ' + str(life.polls) + ' describes per transition' if life.on else 'off'}",
+        file=sys.stderr,
+        flush=True,
+    )
 
     # TERM (scripts/emulator stop) exits cleanly, as in moto.server.main().
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))

@@ -53,9 +53,13 @@ pub struct Call {
 }
 
 impl Call {
-    /// Reads are Describe*, List*, Get*; everything else changes something.
+    /// Reads are Describe*, List*, Get* (query and JSON protocols) and GET/HEAD requests (REST
+    /// protocols, recorded as `METHOD /path`); everything else changes something.
     pub fn is_mutating(&self) -> bool {
         let a = self.action.as_str();
+        if let Some((method, _)) = a.split_once(' ') {
+            return !matches!(method, "GET" | "HEAD");
+        }
         !(a.starts_with("Describe") || a.starts_with("List") || a.starts_with("Get"))
     }
 }

@@ -6,7 +6,10 @@ use provision_core::{ErrorClass, ReconcileError};
 /// Classify an AWS error code into the engine's error classes.
 pub fn classify_code(code: &str) -> ErrorClass {
     let c = code;
-    if c.contains("NotFound") || c.ends_with(".Malformed") && c.contains("ID") {
+    if c.contains("NotFound")
+        || c == "NoSuchEntity"
+        || c.ends_with(".Malformed") && c.contains("ID")
+    {
         return ErrorClass::NotFound;
     }
     match c {
@@ -26,6 +29,7 @@ pub fn classify_code(code: &str) -> ErrorClass {
         | "ResourceInUseException"
         | "ConcurrentModificationException"
         | "ConflictException"
+        | "DeleteConflict"
         | "OperationAborted"
         | "Resource.AlreadyAssociated"
         | "Gateway.NotAttached" => ErrorClass::Conflict,

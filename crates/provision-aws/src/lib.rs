@@ -4,6 +4,8 @@
 
 mod config;
 mod error;
+pub mod props;
+pub mod tags;
 
 pub use config::AwsConfigs;
 pub use error::{classify, classify_code};

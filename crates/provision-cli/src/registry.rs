@@ -5,9 +5,13 @@ use provision_core::Registry;
 
 pub fn registry(configs: &AwsConfigs) -> Registry {
     let mut r = Registry::new();
-    provision_ec2::reconcilers(configs.clone())
-        .into_iter()
-        .for_each(|k| r.register(k));
+    let services = [
+        provision_ec2::reconcilers(configs.clone()),
+        provision_iam::reconcilers(configs.clone()),
+        provision_kms::reconcilers(configs.clone()),
+        provision_eks::reconcilers(configs.clone()),
+    ];
+    services.into_iter().flatten().for_each(|k| r.register(k));
     r
 }
 

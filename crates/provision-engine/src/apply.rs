@@ -22,6 +22,9 @@ use std::time::Instant;
 use tokio::sync::{Mutex, Semaphore};
 use tokio_util::sync::CancellationToken;
 
+/// How many update steps one resource may take in one apply.
+const MAX_UPDATE_ROUNDS: u32 = 5;
+
 #[derive(Clone)]
 pub struct ApplyOptions {
     /// API calls in flight per region.
@@ -519,29 +522,58 @@ impl Shared {
             .changes
             .get(address)
             .is_some_and(|c| c.fields.is_empty());
-        let mut attempt = 0;
+        // Some updates take several steps that AWS runs one at a time (an EKS version upgrade,
+        // then a logging change): a reconciler applies one and reports what it reached; the
+        // engine waits for readiness and asks again until the mutable fields match.
+        let mut obs = obs;
+        let mut round = 0;
         let new = loop {
-            if nothing_to_change {
-                break obs;
-            }
-            attempt += 1;
-            let r = {
-                let _p = self.permit(region).await;
-                rec.update(&self.cx, region, &obs, &desired).await
-            };
-            match r {
-                Ok(o) => break o,
-                Err(e) => {
-                    if retry::on_change(&e) == Verdict::Fail || attempt >= retry::MAX_ATTEMPTS {
-                        return Err(aws(address, &e));
-                    }
-                    self.back_off(address, attempt, &e).await;
+            round += 1;
+            let mut attempt = 0;
+            let new = loop {
+                if nothing_to_change {
+                    break obs.clone();
                 }
+                attempt += 1;
+                let r = {
+                    let _p = self.permit(region).await;
+                    rec.update(&self.cx, region, &obs, &desired).await
+                };
+                match r {
+                    Ok(o) => break o,
+                    Err(e) => {
+                        if retry::on_change(&e) == Verdict::Fail || attempt >= retry::MAX_ATTEMPTS {
+                            return Err(aws(address, &e));
+                        }
+                        self.back_off(address, attempt, &e).await;
+                    }
+                }
+            };
+            self.record(address, &new, desired.clone(), ResourceStatus::Pending)
+                .await?;
+            self.await_ready(&rec, address, &new).await?;
+            let pending = rec
+                .schema()
+                .fields
+                .iter()
+                .filter(|f| f.mode == provision_core::FieldMode::Mutable)
+                .any(|f| {
+                    !provision_plan::same(
+                        new.properties.get(f.name),
+                        desired.get(f.name),
+                        f.unordered,
+                    )
+                });
+            if !pending || nothing_to_change {
+                break new;
             }
+            if round >= MAX_UPDATE_ROUNDS {
+                return Err(StepError::Aws(format!(
+                    "{address}: still differs from the spec after {round} update steps; run again to continue"
+                )));
+            }
+            obs = new;
         };
-        self.record(address, &new, desired, ResourceStatus::Pending)
-            .await?;
-        self.await_ready(&rec, address, &new).await?;
         self.delete_deposed(address).await?;
         Ok(new.id)
     }

@@ -14,7 +14,7 @@ const GROUPS_IN_FLIGHT: usize = 8;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RefreshError {
-    #[error("refreshing {kind} in {region} failed: {source}; check credentials and connectivity (AWS_PROFILE, AWS_ENDPOINT_URL), then run again")]
+    #[error("refreshing {kind} in {region} failed; check credentials and connectivity (AWS_PROFILE, AWS_ENDPOINT_URL), then run again")]
     Observe {
         kind: String,
         region: String,

@@ -4,5 +4,5 @@
 mod planner;
 mod render;
 
-pub use planner::{plan, Live, PlanError};
+pub use planner::{plan, same, Live, PlanError};
 pub use render::render;

@@ -79,6 +79,8 @@ pub fn plan(
     let mut fresh: BTreeSet<Address> = BTreeSet::new();
     // Addresses replaced delete-first.
     let mut delete_first: BTreeSet<Address> = BTreeSet::new();
+    // The new values of the fields each update changes.
+    let mut updated: BTreeMap<Address, serde_json::Map<String, Value>> = BTreeMap::new();
 
     for address in graph.topo_order() {
         let Some(decl) = decls.get(&address) else {
@@ -92,6 +94,11 @@ pub fn plan(
         let lookup = |r: &Ref| -> Option<Value> {
             if fresh.contains(&r.address) {
                 return None;
+            }
+            // A field that an update changes takes its new value: a node group following its
+            // cluster's version is updated in the same plan, after the cluster.
+            if let Some(v) = updated.get(&r.address).and_then(|m| m.get(&r.field)) {
+                return value::is_known(v).then(|| v.clone());
             }
             live_map.get(&r.address)?.field(&r.field)
         };
@@ -187,6 +194,14 @@ pub fn plan(
                 }
             }
         }
+        if change.action == Action::Update {
+            let after: serde_json::Map<String, Value> = change
+                .fields
+                .iter()
+                .filter_map(|f| Some((f.field.clone(), f.after.clone()?)))
+                .collect();
+            updated.insert(address.clone(), after);
+        }
         changes.push(change);
     }
 
@@ -262,7 +277,9 @@ fn is_empty(v: Option<&Value>) -> bool {
     }
 }
 
-fn same(a: Option<&Value>, b: Option<&Value>, unordered: bool) -> bool {
+/// Whether two values of a field are the same for planning: absent, null and empty are alike,
+/// and an unordered list compares as a set.
+pub fn same(a: Option<&Value>, b: Option<&Value>, unordered: bool) -> bool {
     if is_empty(a) && is_empty(b) {
         return true;
     }

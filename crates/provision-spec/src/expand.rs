@@ -15,7 +15,7 @@
 //!   and Kafka, with `ec2.security_group_rule`s by group reference only;
 //! - `ec2.network_acl/private` over the private subnets.
 
-use crate::model::{NatMode, Spec};
+use crate::model::{Capacity, EksSpec, NatMode, Spec};
 use ipnet::Ipv4Net;
 use provision_core::{Address, Ref, ResourceDecl, Value};
 use serde_json::json;
@@ -201,7 +201,7 @@ fn with_refs(v: &Value) -> Value {
 
 /// The declarations of the spec's sections alone (without the `resources` section).
 pub fn expand_sections(spec: &Spec) -> Vec<ResourceDecl> {
-    let mut out = Vec::new();
+    let mut out = global(spec);
     for region in spec.region_names() {
         let Some(r) = spec.regions.get(region) else {
             continue;
@@ -212,6 +212,12 @@ pub fn expand_sections(spec: &Spec) -> Vec<ResourceDecl> {
             out: Vec::new(),
         };
         network(&mut cx, &r.cidr, r.azs);
+        if needs_kms(spec) {
+            kms(&mut cx);
+        }
+        if let Some(eks) = &spec.eks {
+            eks_cluster(&mut cx, eks, r.azs);
+        }
         out.extend(cx.out);
     }
     out
@@ -388,6 +394,159 @@ fn network(cx: &mut Ctx<'_>, cidr: &Ipv4Net, azs: u8) {
         .with("subnet_ids", Value::Array(subnet_ids))
         .with("tags", cx.tags("private", &[]));
     cx.push(d);
+}
+
+/// The AWS-managed policies of the EKS roles.
+pub const EKS_CLUSTER_POLICIES: &[&str] = &["arn:aws:iam::aws:policy/AmazonEKSClusterPolicy"];
+pub const EKS_NODE_POLICIES: &[&str] = &[
+    "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
+    "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy",
+    "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly",
+];
+
+fn trust(service: &str) -> Value {
+    json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": {"Service": service},
+            "Action": "sts:AssumeRole",
+        }],
+    })
+}
+
+/// Global resources. IAM is global, so one EKS cluster role and one node role serve every
+/// region's cluster; their path `/provision/<stack-env>/` keeps the stack's roles together.
+fn global(spec: &Spec) -> Vec<ResourceDecl> {
+    let mut out = Vec::new();
+    if spec.eks.is_some() {
+        let id = spec.stack_id();
+        for (name, service, policies) in [
+            ("eks-cluster", "eks.amazonaws.com", EKS_CLUSTER_POLICIES),
+            ("eks-node", "ec2.amazonaws.com", EKS_NODE_POLICIES),
+        ] {
+            let mut tags = spec.tags.clone();
+            tags.insert("Name".into(), format!("{id}-{name}"));
+            out.push(
+                ResourceDecl::new(Address::new(provision_core::GLOBAL, "iam.role", name))
+                    .with("role_name", format!("{id}-{name}"))
+                    .with("path", format!("/provision/{id}/"))
+                    .with("assume_role_policy", trust(service))
+                    .with("managed_policy_arns", json!(policies))
+                    .with("tags", json!(tags)),
+            );
+        }
+    }
+    out
+}
+
+/// Whether a section that encrypts with the region's KMS key is present.
+fn needs_kms(spec: &Spec) -> bool {
+    spec.eks.is_some() || spec.database.is_some() || spec.cache.is_some() || spec.kafka.is_some()
+}
+
+/// The region's customer-managed key, with rotation.
+fn kms(cx: &mut Ctx<'_>) {
+    let description = format!(
+        "{} {}: encryption at rest for EKS secrets, RDS, ElastiCache and MSK",
+        cx.spec.stack_id(),
+        cx.region
+    );
+    let d = ResourceDecl::new(cx.addr("kms.key", "main"))
+        .with("description", description)
+        .with("enable_key_rotation", true)
+        .with("tags", cx.tags("kms", &[]));
+    cx.push(d);
+}
+
+/// The region's EKS cluster in the private subnets, and its managed node groups.
+fn eks_cluster(cx: &mut Ctx<'_>, eks: &EksSpec, azs: u8) {
+    let id = cx.spec.stack_id();
+    let private: Vec<Value> = (0..azs)
+        .map(|i| {
+            provision_core::Ref::new(
+                cx.addr("ec2.subnet", &format!("private-{}", az_letter(i))),
+                "id",
+            )
+            .to_value()
+        })
+        .collect();
+    let cluster = cx.addr("eks.cluster", "main");
+    let mut logging: Vec<String> = eks
+        .logging
+        .iter()
+        .map(|t| {
+            serde_json::to_value(t)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default()
+        })
+        .collect();
+    logging.sort();
+    let mut d = ResourceDecl::new(cluster.clone())
+        .with("name", id.clone())
+        .with("version", eks.version.clone())
+        .with_ref(
+            "role_arn",
+            &Address::new(provision_core::GLOBAL, "iam.role", "eks-cluster"),
+            "arn",
+        )
+        .with("subnet_ids", Value::Array(private.clone()))
+        .with(
+            "security_group_ids",
+            json!([provision_core::Ref::new(
+                cx.addr("ec2.security_group", "eks-control-plane"),
+                "id"
+            )
+            .to_value()]),
+        )
+        .with("endpoint_public_access", eks.endpoint.public)
+        .with("endpoint_private_access", eks.endpoint.private)
+        .with("logging", json!(logging))
+        .with_ref("encryption_key_arn", &cx.addr("kms.key", "main"), "arn")
+        .with("tags", cx.tags("eks", &[]));
+    if eks.endpoint.public {
+        let mut cidrs: Vec<String> = eks
+            .endpoint
+            .public_access_cidrs
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        if cidrs.is_empty() {
+            // What AWS applies when none is given.
+            cidrs.push("0.0.0.0/0".into());
+        }
+        d = d.with("public_access_cidrs", json!(cidrs));
+    }
+    cx.push(d);
+    for (name, g) in &eks.node_groups {
+        let capacity = match g.capacity {
+            Capacity::OnDemand => "ON_DEMAND",
+            Capacity::Spot => "SPOT",
+        };
+        let d = ResourceDecl::new(cx.addr("eks.node_group", name))
+            .with_ref("cluster_name", &cluster, "id")
+            .with("node_group_name", name.clone())
+            .with_ref(
+                "node_role_arn",
+                &Address::new(provision_core::GLOBAL, "iam.role", "eks-node"),
+                "arn",
+            )
+            .with("subnet_ids", Value::Array(private.clone()))
+            .with("instance_types", json!(g.instance_types))
+            .with("capacity_type", capacity)
+            // The node group runs its cluster's version and follows its upgrades.
+            .with_ref("version", &cluster, "version")
+            .with(
+                "scaling",
+                json!({"min_size": g.min, "max_size": g.max, "desired_size": g.desired}),
+            )
+            .with("labels", json!(g.labels))
+            .with("tags", cx.tags(&format!("nodes-{name}"), &[]))
+            // AWS's default for managed node groups without a launch template is 20 GiB.
+            .with("disk_size", g.disk_size_gb.unwrap_or(20));
+        cx.push(d);
+    }
 }
 
 #[cfg(test)]

@@ -21,6 +21,7 @@ pub const IMPLEMENTED_SECTIONS: &[&str] = &[
     "network",
     "timeouts",
     "resources",
+    "eks",
 ];
 
 /// The most user tags a spec may set: AWS allows 50 per resource and provision adds its own.

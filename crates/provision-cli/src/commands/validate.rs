@@ -14,12 +14,17 @@ pub struct Args {
 
 pub fn run(_g: &Global, a: Args) -> Result<ExitCode> {
     let (loaded, decls) = context::load_spec(&a.spec)?;
-    let regions: BTreeSet<&str> = decls.iter().map(|d| d.address.region()).collect();
+    let regions: BTreeSet<&str> = decls
+        .iter()
+        .map(|d| d.address.region())
+        .filter(|r| *r != provision_core::GLOBAL)
+        .collect();
+    let global = decls.iter().filter(|d| d.address.is_global()).count();
     println!(
-        "{} is valid: stack {}, {} resources in {} regions.",
+        "{} is valid: stack {}, {} resources in {} regions and {global} global.",
         a.spec.display(),
         loaded.spec.stack_id(),
-        decls.len(),
+        decls.len() - global,
         regions.len()
     );
     Ok(ExitCode::SUCCESS)

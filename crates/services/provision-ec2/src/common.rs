@@ -5,13 +5,13 @@ use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
 use aws_sdk_ec2::Client;
 use provision_aws::AwsConfigs;
 use provision_core::{
-    Address, ErrorClass, Observed, ReconcileContext, ReconcileError, Target, Value, TAG_ADDRESS,
-    TAG_STACK,
+    Address, ErrorClass, Observed, ReconcileContext, ReconcileError, Target, TAG_STACK,
 };
 use std::collections::{BTreeMap, HashSet};
 use std::future::Future;
 
-pub(crate) type Props = serde_json::Map<String, Value>;
+pub(crate) use provision_aws::props::{b, differs, i, observed_from, opt_s, s, Props};
+pub(crate) use provision_aws::tags::{address_tag, tag_diff, user_tags};
 
 /// Per-region EC2 clients built from the shared SDK configurations.
 #[derive(Clone)]
@@ -73,24 +73,6 @@ pub(crate) fn tags_of(tags: &[Tag]) -> BTreeMap<String, String> {
         .collect()
 }
 
-fn is_user_tag(key: &str) -> bool {
-    !key.starts_with("provision:") && !key.starts_with("aws:")
-}
-
-/// The tags a user manages, as the `tags` property: everything but `provision:*` and `aws:*`.
-pub(crate) fn user_tags(tags: &BTreeMap<String, String>) -> Value {
-    Value::Object(
-        tags.iter()
-            .filter(|(k, _)| is_user_tag(k))
-            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-            .collect(),
-    )
-}
-
-pub(crate) fn address_tag(tags: &BTreeMap<String, String>) -> Option<Address> {
-    tags.get(TAG_ADDRESS)?.parse().ok()
-}
-
 /// Bring a resource's tags to the desired set: create/overwrite changed ones, delete the user
 /// tags no longer wanted. The provision tags are always (re)written.
 pub(crate) async fn sync_tags(
@@ -101,36 +83,22 @@ pub(crate) async fn sync_tags(
     observed: &Props,
     desired: &Props,
 ) -> Result<(), ReconcileError> {
-    let want = cx.tags_for(address, desired);
-    let have: BTreeMap<String, String> = observed
-        .get("tags")
-        .and_then(Value::as_object)
-        .map(|m| {
-            m.iter()
-                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
-                .collect()
-        })
-        .unwrap_or_default();
-    let changed: BTreeMap<String, String> = want
-        .iter()
-        .filter(|(k, v)| have.get(*k) != Some(*v))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    if !changed.is_empty() {
+    let diff = tag_diff(cx, address, observed, desired);
+    if !diff.set.is_empty() {
         client
             .create_tags()
             .resources(id)
-            .set_tags(Some(to_tags(&changed)))
+            .set_tags(Some(to_tags(&diff.set)))
             .send()
             .await
             .map_err(err)?;
     }
-    let removed: Vec<Tag> = have
-        .keys()
-        .filter(|k| is_user_tag(k) && !want.contains_key(*k))
-        .map(|k| Tag::builder().key(k).build())
-        .collect();
-    if !removed.is_empty() {
+    if !diff.remove.is_empty() {
+        let removed = diff
+            .remove
+            .iter()
+            .map(|k| Tag::builder().key(k).build())
+            .collect();
         client
             .delete_tags()
             .resources(id)
@@ -140,35 +108,6 @@ pub(crate) async fn sync_tags(
             .map_err(err)?;
     }
     Ok(())
-}
-
-/// A required string property.
-pub(crate) fn s(props: &Props, key: &str) -> Result<String, ReconcileError> {
-    props
-        .get(key)
-        .and_then(Value::as_str)
-        .map(str::to_string)
-        .ok_or_else(|| ReconcileError::invalid(format!("property `{key}` must be a string")))
-}
-
-pub(crate) fn opt_s(props: &Props, key: &str) -> Option<String> {
-    props.get(key).and_then(Value::as_str).map(str::to_string)
-}
-
-pub(crate) fn b(props: &Props, key: &str, default: bool) -> bool {
-    props.get(key).and_then(Value::as_bool).unwrap_or(default)
-}
-
-pub(crate) fn i(props: &Props, key: &str) -> Option<i32> {
-    props
-        .get(key)
-        .and_then(Value::as_i64)
-        .and_then(|v| i32::try_from(v).ok())
-}
-
-/// Whether the desired and observed values of `key` differ.
-pub(crate) fn differs(observed: &Props, desired: &Props, key: &str) -> bool {
-    observed.get(key) != desired.get(key)
 }
 
 /// A live object as a kind's `list` returns it.
@@ -266,16 +205,6 @@ pub(crate) fn ok_if_gone(r: Result<(), ReconcileError>) -> Result<(), ReconcileE
     match r {
         Err(e) if e.is_not_found() => Ok(()),
         other => other,
-    }
-}
-
-/// The observed value a create or update leaves: the desired properties with the id.
-pub(crate) fn observed_from(address: &Address, id: String, desired: &Props) -> Observed {
-    Observed {
-        address: address.clone(),
-        id,
-        arn: None,
-        properties: desired.clone(),
     }
 }
 

@@ -85,17 +85,6 @@ fn entry_map(p: &Props) -> BTreeMap<(bool, i32), Value> {
         .unwrap_or_default()
 }
 
-fn string_list(p: &Props, key: &str) -> Vec<String> {
-    p.get(key)
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|v| v.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 async fn put_entry(
     client: &Client,
     acl: &str,
@@ -281,7 +270,12 @@ impl Reconciler for NetworkAcl {
         for e in entry_map(p).values() {
             put_entry(&client, &id, e, false).await?;
         }
-        associate(&client, &string_list(p, "subnet_ids"), &id).await?;
+        associate(
+            &client,
+            &provision_aws::props::strings(p, "subnet_ids"),
+            &id,
+        )
+        .await?;
         Ok(observed_from(&req.address, id, p))
     }
 
@@ -314,8 +308,8 @@ impl Reconciler for NetworkAcl {
             )?;
         }
         let (had, wanted) = (
-            string_list(o, "subnet_ids"),
-            string_list(desired, "subnet_ids"),
+            provision_aws::props::strings(o, "subnet_ids"),
+            provision_aws::props::strings(desired, "subnet_ids"),
         );
         let added: Vec<String> = wanted
             .iter()
@@ -345,7 +339,12 @@ impl Reconciler for NetworkAcl {
     ) -> Result<(), ReconcileError> {
         let client = self.0.client(region).await;
         let o = &observed.properties;
-        release_subnets(&client, opt_s(o, "vpc_id"), &string_list(o, "subnet_ids")).await?;
+        release_subnets(
+            &client,
+            opt_s(o, "vpc_id"),
+            &provision_aws::props::strings(o, "subnet_ids"),
+        )
+        .await?;
         deleted(
             client
                 .delete_network_acl()

@@ -1,0 +1,85 @@
+//! Reading spec-shaped properties, the same way in every service crate.
+
+use provision_core::{Address, Observed, ReconcileError, Value};
+
+pub type Props = serde_json::Map<String, Value>;
+
+/// A required string property.
+pub fn s(props: &Props, key: &str) -> Result<String, ReconcileError> {
+    props
+        .get(key)
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .ok_or_else(|| ReconcileError::invalid(format!("property `{key}` must be a string")))
+}
+
+pub fn opt_s(props: &Props, key: &str) -> Option<String> {
+    props.get(key).and_then(Value::as_str).map(str::to_string)
+}
+
+pub fn b(props: &Props, key: &str, default: bool) -> bool {
+    props.get(key).and_then(Value::as_bool).unwrap_or(default)
+}
+
+pub fn i(props: &Props, key: &str) -> Option<i32> {
+    props
+        .get(key)
+        .and_then(Value::as_i64)
+        .and_then(|v| i32::try_from(v).ok())
+}
+
+/// A list of strings (absent: empty).
+pub fn strings(props: &Props, key: &str) -> Vec<String> {
+    props
+        .get(key)
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A map of strings (absent: empty).
+pub fn string_map(props: &Props, key: &str) -> std::collections::BTreeMap<String, String> {
+    props
+        .get(key)
+        .and_then(Value::as_object)
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Whether the desired and observed values of `key` differ.
+pub fn differs(observed: &Props, desired: &Props, key: &str) -> bool {
+    observed.get(key) != desired.get(key)
+}
+
+/// The observed value a create or update leaves: the desired properties with the id.
+pub fn observed_from(address: &Address, id: String, desired: &Props) -> Observed {
+    Observed {
+        address: address.clone(),
+        id,
+        arn: None,
+        properties: desired.clone(),
+    }
+}
+
+/// A sorted list of strings as a JSON value (for set-like fields).
+pub fn sorted(mut v: Vec<String>) -> Value {
+    v.sort();
+    v.dedup();
+    Value::from(v)
+}
+
+/// Whether two list fields hold the same strings, in any order.
+pub fn same_set(observed: &Props, desired: &Props, key: &str) -> bool {
+    let (mut a, mut b) = (strings(observed, key), strings(desired, key));
+    a.sort();
+    b.sort();
+    a == b
+}
