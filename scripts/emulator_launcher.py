@@ -294,8 +294,10 @@ def _patch_kms() -> None:
     # with KMSInvalidStateException ("<key ARN> is pending deletion.") while the key is
     # PendingDeletion: UpdateKeyDescription, Enable/DisableKeyRotation, TagResource,
     # UntagResource, CreateAlias and UpdateAlias (to it), ScheduleKeyDeletion again.
-    # CancelKeyDeletion of a key that is not pending deletion fails the same way.
+    # CancelKeyDeletion of a key that is not pending deletion fails the same way ("is
+    # not pending deletion."); given a key ARN it returned HTTP 500 (AWS takes an ARN).
     # https://docs.aws.amazon.com/kms/latest/developerguide/key-state.html
+    # https://docs.aws.amazon.com/kms/latest/APIReference/API_CancelKeyDeletion.html
     def refuse_when_pending(name):
         original = getattr(KmsBackend, name)
 

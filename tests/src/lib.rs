@@ -143,15 +143,30 @@ impl Emulator {
     }
 
     pub async fn ec2(&self, region: &str) -> aws_sdk_ec2::Client {
-        let cfg = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        aws_sdk_ec2::Client::new(&self.sdk_config(region).await)
+    }
+
+    pub async fn eks(&self, region: &str) -> aws_sdk_eks::Client {
+        aws_sdk_eks::Client::new(&self.sdk_config(region).await)
+    }
+
+    pub async fn kms(&self, region: &str) -> aws_sdk_kms::Client {
+        aws_sdk_kms::Client::new(&self.sdk_config(region).await)
+    }
+
+    pub async fn iam(&self) -> aws_sdk_iam::Client {
+        aws_sdk_iam::Client::new(&self.sdk_config("us-east-1").await)
+    }
+
+    async fn sdk_config(&self, region: &str) -> aws_config::SdkConfig {
+        aws_config::defaults(aws_config::BehaviorVersion::latest())
             .region(aws_config::Region::new(region.to_string()))
             .endpoint_url(&self.endpoint)
             .credentials_provider(aws_sdk_ec2::config::Credentials::new(
                 "testing", "testing", None, None, "tests",
             ))
             .load()
-            .await;
-        aws_sdk_ec2::Client::new(&cfg)
+            .await
     }
 }
 

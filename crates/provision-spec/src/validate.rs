@@ -1063,7 +1063,6 @@ dr: {{ rto_minutes: 30, rpo_minutes: 15, failover_order: [eu-west-1, eu-west-1] 
         );
         let all = check(&src).join("\n");
         for s in [
-            "section `eks` is part of the spec format",
             "section `database` is part of the spec format",
             "section `kafka` is part of the spec format",
             "section `dr` is part of the spec format",

@@ -93,7 +93,6 @@ fn the_full_format_is_refused_only_for_what_is_not_implemented() {
     assert_eq!(
         sections,
         [
-            "eks",
             "database",
             "cache",
             "kafka",
@@ -104,7 +103,7 @@ fn the_full_format_is_refused_only_for_what_is_not_implemented() {
         ]
     );
     assert!(sections.iter().all(|s| !IMPLEMENTED_SECTIONS.contains(s)));
-    assert_eq!(errors.len(), 10, "{errors}");
+    assert_eq!(errors.len(), 9, "{errors}");
 }
 
 #[test]

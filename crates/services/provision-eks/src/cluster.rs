@@ -51,10 +51,15 @@ fn logging_of(desired: &Props) -> Logging {
         .iter()
         .cloned()
         .partition(|t| want.iter().any(|w| w == t.as_str()));
-    let mut setups = vec![LogSetup::builder()
-        .set_types(Some(on))
-        .enabled(true)
-        .build()];
+    let mut setups = Vec::new();
+    if !on.is_empty() {
+        setups.push(
+            LogSetup::builder()
+                .set_types(Some(on))
+                .enabled(true)
+                .build(),
+        );
+    }
     if !off.is_empty() {
         setups.push(
             LogSetup::builder()

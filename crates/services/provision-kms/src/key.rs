@@ -133,7 +133,10 @@ impl Key {
             let Some(id) = k.key_id() else { continue };
             match Self::tags(client, id).await {
                 Ok(tags) if address_tag(&tags).as_ref() == Some(address) => {
-                    return Ok(Some(id.to_string()))
+                    // A key of this address pending deletion (an earlier replacement) is not it.
+                    if Self::describe(client, address, id).await?.is_some() {
+                        return Ok(Some(id.to_string()));
+                    }
                 }
                 Ok(_) => {}
                 // Keys of other accounts' grants or AWS-managed keys may refuse: not ours.
