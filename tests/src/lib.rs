@@ -73,10 +73,25 @@ pub struct Emulator {
 
 impl Emulator {
     pub fn start() -> Emulator {
+        Self::start_with(None)
+    }
+
+    /// An emulator in lifecycle mode: EKS clusters and node groups and NAT gateways stay in
+    /// their transitional states (CREATING, pending, DELETING…) for `polls` describes.
+    pub fn start_with_lifecycle(polls: u32) -> Emulator {
+        Self::start_with(Some(polls))
+    }
+
+    fn start_with(lifecycle: Option<u32>) -> Emulator {
         let dir = tempfile::tempdir().unwrap();
         let pidfile = dir.path().join("moto.pid");
         let log = dir.path().join("moto.log");
-        let out = Command::new(repo_root().join("scripts/emulator"))
+        let mut cmd = Command::new(repo_root().join("scripts/emulator"));
+        match lifecycle {
+            Some(n) => cmd.env("PROVISION_EMULATOR_LIFECYCLE", n.to_string()),
+            None => cmd.env_remove("PROVISION_EMULATOR_LIFECYCLE"),
+        };
+        let out = cmd
             .arg("start")
             .arg("--pidfile")
             .arg(&pidfile)

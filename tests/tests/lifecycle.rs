@@ -1,0 +1,118 @@
+//! With the emulator's lifecycle mode, objects take several polls to become ready or gone, so
+//! the waits are really exercised.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use provision_tests::*;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn up_waits_through_creating_states_with_regions_side_by_side() {
+    let emu = Emulator::start_with_lifecycle(2);
+    let p = Provision::new(&emu.endpoint);
+    let up = p.ok(&["up", DEV, "--yes"]);
+    assert!(
+        up.stderr.contains("is CREATING"),
+        "no wait was shown: {up:?}"
+    );
+    assert!(
+        up.stderr.contains("is pending"),
+        "no NAT wait was shown: {up:?}"
+    );
+
+    // Every region's cluster is created before any region's node group: the clusters' waits
+    // overlap instead of running one after the other.
+    let calls: Vec<_> = emu.calls();
+    let creates: Vec<usize> = calls
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.action == "POST /clusters")
+        .map(|(i, _)| i)
+        .collect();
+    let groups: Vec<usize> = calls
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| {
+            c.action.starts_with("POST /clusters/") && c.action.ends_with("/node-groups")
+        })
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!((creates.len(), groups.len()), (3, 3));
+    assert!(
+        creates.iter().max() < groups.iter().min(),
+        "cluster waits did not overlap"
+    );
+
+    for r in REGIONS {
+        let c = emu
+            .eks(r)
+            .await
+            .describe_cluster()
+            .name("pyairtable-dev")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            c.cluster().unwrap().status().map(|s| s.as_str()),
+            Some("ACTIVE")
+        );
+    }
+    assert_eq!(p.run(&["diff", "--detailed-exitcode"]).code, 0);
+
+    // Destroy waits for node groups, clusters and NAT gateways to be gone.
+    p.ok(&["destroy", "--yes"]);
+    for r in REGIONS {
+        assert!(emu
+            .eks(r)
+            .await
+            .list_clusters()
+            .send()
+            .await
+            .unwrap()
+            .clusters()
+            .is_empty());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_readiness_timeout_keeps_the_resource_and_the_next_up_completes_it() {
+    let emu = Emulator::start_with_lifecycle(3);
+    let p = Provision::new(&emu.endpoint);
+    let dir = tempfile::tempdir().unwrap();
+    let impatient = edited_spec(dir.path(), DEV, &[("  eks: 30m", "  eks: 1s")]);
+    let r = p.run(&["up", impatient.to_str().unwrap(), "--yes"]);
+    assert_eq!(r.code, 1, "{r:?}");
+    assert!(r.stderr.contains("not ready after 1s"), "{r:?}");
+    assert!(
+        r.stderr
+            .contains("skipped: create us-east-1/eks.node_group/general"),
+        "{r:?}"
+    );
+    let st = p.state("pyairtable-dev");
+    let cluster = &st.resources[&"us-east-1/eks.cluster/main".parse().unwrap()];
+    assert_eq!(cluster.id.as_deref(), Some("pyairtable-dev"));
+    assert_eq!(cluster.status.as_str(), "pending");
+
+    let diff = p.run(&["diff", "--detailed-exitcode"]);
+    assert!(
+        diff.stdout.contains("not ready yet; apply resumes waiting"),
+        "{diff:?}"
+    );
+    p.ok(&["up", DEV, "--yes"]);
+    for r in REGIONS {
+        let eks = emu.eks(r).await;
+        assert_eq!(
+            eks.list_clusters().send().await.unwrap().clusters(),
+            ["pyairtable-dev"],
+            "{r}"
+        );
+        let groups = eks
+            .list_nodegroups()
+            .cluster_name("pyairtable-dev")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(groups.nodegroups(), ["general"], "{r}");
+    }
+    let st = p.state("pyairtable-dev");
+    assert!(st.resources.values().all(|r| r.status.as_str() == "ready"));
+    assert_eq!(p.run(&["diff", "--detailed-exitcode"]).code, 0);
+}
