@@ -169,6 +169,14 @@ impl Emulator {
         aws_sdk_kms::Client::new(&self.sdk_config(region).await)
     }
 
+    pub async fn rds(&self, region: &str) -> aws_sdk_rds::Client {
+        aws_sdk_rds::Client::new(&self.sdk_config(region).await)
+    }
+
+    pub async fn secrets(&self, region: &str) -> aws_sdk_secretsmanager::Client {
+        aws_sdk_secretsmanager::Client::new(&self.sdk_config(region).await)
+    }
+
     pub async fn iam(&self) -> aws_sdk_iam::Client {
         aws_sdk_iam::Client::new(&self.sdk_config("us-east-1").await)
     }

@@ -122,7 +122,7 @@ async fn region_teardown_then_full_destroy() {
 
     let out = p.ok(&["destroy", "--region", "ap-southeast-1", "--yes"]);
     assert!(
-        out.stdout.contains("0 to add, 0 to change, 44 to destroy."),
+        out.stdout.contains("0 to add, 0 to change, 47 to destroy."),
         "{out:?}"
     );
     let ap = census(&emu, "ap-southeast-1", stack).await;
@@ -156,7 +156,39 @@ async fn region_teardown_then_full_destroy() {
         assert_eq!(found.vpcs().len(), 1);
     }
 
+    // The primary database is protected: destroy refuses it, and keeps it, until the spec
+    // lifts the protection.
+    let refused = p.run(&["destroy", "--yes"]);
+    assert_eq!(refused.code, 1, "{refused:?}");
+    assert!(
+        refused.stderr.contains("has deletion protection"),
+        "{refused:?}"
+    );
+    assert!(p
+        .state(stack)
+        .resources
+        .contains_key(&"us-east-1/rds.db_instance/primary".parse().unwrap()));
+    let dir = tempfile::tempdir().unwrap();
+    let unprotected = edited_spec(
+        dir.path(),
+        PROD,
+        &[("deletion_protection: true", "deletion_protection: false")],
+    );
+    p.ok(&["up", unprotected.to_str().unwrap(), "--yes"]);
     p.ok(&["destroy", "--yes"]);
+    let snaps = emu
+        .rds("us-east-1")
+        .await
+        .describe_db_snapshots()
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        snaps.db_snapshots().iter().any(|s| s
+            .db_snapshot_identifier()
+            .is_some_and(|i| i.starts_with("pyairtable-prod-final-"))),
+        "no final snapshot of the primary"
+    );
     for r in REGIONS {
         let c = census(&emu, r, stack).await;
         assert_eq!(total(&c), 0, "left in {r}: {c:?}");

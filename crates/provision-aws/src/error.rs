@@ -30,6 +30,10 @@ pub fn classify_code(code: &str) -> ErrorClass {
         | "ConcurrentModificationException"
         | "ConflictException"
         | "DeleteConflict"
+        | "InvalidDBInstanceState"
+        | "InvalidDBInstanceStateFault"
+        | "InvalidDBSubnetGroupStateFault"
+        | "InvalidDBParameterGroupState"
         | "OperationAborted"
         | "Resource.AlreadyAssociated"
         | "Gateway.NotAttached" => ErrorClass::Conflict,

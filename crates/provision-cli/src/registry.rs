@@ -10,6 +10,8 @@ pub fn registry(configs: &AwsConfigs) -> Registry {
         provision_iam::reconcilers(configs.clone()),
         provision_kms::reconcilers(configs.clone()),
         provision_eks::reconcilers(configs.clone()),
+        provision_rds::reconcilers(configs.clone()),
+        provision_secretsmanager::reconcilers(configs.clone()),
     ];
     services.into_iter().flatten().for_each(|k| r.register(k));
     r

@@ -11,6 +11,9 @@ pub enum FieldMode {
     ForceNew,
     /// Set by AWS; never compared with the spec.
     Computed,
+    /// An input AWS uses at create and never reports back (a generated password's length):
+    /// compared with the value recorded at the last apply, and a change forces replacement.
+    WriteOnly,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -49,6 +52,14 @@ impl FieldSchema {
     pub const fn sensitive(mut self) -> Self {
         self.sensitive = true;
         self
+    }
+    pub const fn write_only(name: &'static str) -> Self {
+        Self {
+            name,
+            mode: FieldMode::WriteOnly,
+            sensitive: false,
+            unordered: false,
+        }
     }
     pub const fn computed(name: &'static str) -> Self {
         Self {

@@ -557,6 +557,8 @@ impl Shared {
                 .fields
                 .iter()
                 .filter(|f| f.mode == provision_core::FieldMode::Mutable)
+                // A field the declaration does not set is not managed (as in the planner).
+                .filter(|f| desired.contains_key(f.name))
                 .any(|f| {
                     !provision_plan::same(
                         new.properties.get(f.name),

@@ -362,7 +362,7 @@ impl Reconciler for Fake {
         };
         for f in schema.fields {
             match f.mode {
-                FieldMode::Computed => {}
+                FieldMode::Computed | FieldMode::WriteOnly => {}
                 FieldMode::ForceNew => {
                     if obj.properties.get(f.name) != desired.get(f.name) {
                         return Err(err(

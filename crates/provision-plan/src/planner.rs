@@ -137,7 +137,12 @@ pub fn plan(
             }
             Some(obs) => {
                 change.before = Some(Value::Object(obs.properties.clone()));
-                change.fields = diff_fields(schema, &obs.properties, &after_map);
+                change.fields = diff_fields(
+                    schema,
+                    &obs.properties,
+                    recorded.map(|r| &r.desired),
+                    &after_map,
+                );
                 let forcing: Vec<&FieldChange> = change
                     .fields
                     .iter()
@@ -246,14 +251,26 @@ pub fn plan(
 fn diff_fields(
     schema: &KindSchema,
     live: &serde_json::Map<String, Value>,
+    recorded: Option<&serde_json::Map<String, Value>>,
     desired: &serde_json::Map<String, Value>,
 ) -> Vec<FieldChange> {
     let mut out = Vec::new();
     for f in schema.fields {
-        if f.mode == FieldMode::Computed {
+        // Computed fields are AWS's; a field the declaration does not set is not managed, and
+        // AWS's value (its default, or what a replica inherits) stands.
+        if f.mode == FieldMode::Computed || !desired.contains_key(f.name) {
             continue;
         }
-        let (before, after) = (live.get(f.name), desired.get(f.name));
+        let before = match f.mode {
+            // Never reported by AWS: compare with what was applied (nothing recorded, as for an
+            // adopted object: nothing to compare).
+            FieldMode::WriteOnly => match recorded.and_then(|r| r.get(f.name)) {
+                Some(v) => Some(v),
+                None => continue,
+            },
+            _ => live.get(f.name),
+        };
+        let after = desired.get(f.name);
         let known = after.is_none_or(value::is_known);
         if known && same(before, after, f.unordered) {
             continue;
@@ -262,7 +279,7 @@ fn diff_fields(
             field: f.name.to_string(),
             before: before.cloned(),
             after: after.cloned(),
-            forces_replacement: f.mode == FieldMode::ForceNew,
+            forces_replacement: matches!(f.mode, FieldMode::ForceNew | FieldMode::WriteOnly),
         });
     }
     out
@@ -467,6 +484,21 @@ mod tests {
         let sn = p.get(&addr("us-east-1/ec2.subnet/a")).unwrap();
         assert_eq!(sn.action, Action::Delete);
         insta::assert_snapshot!(render(&p));
+    }
+
+    #[test]
+    fn fields_the_declaration_does_not_set_are_not_managed() {
+        let (st, mut live) = applied();
+        // AWS reports a subnet field the declaration leaves out (say, a default it applied).
+        let a = addr("us-east-1/ec2.subnet/a");
+        live.get_mut(&a)
+            .unwrap()
+            .properties
+            .insert("tags".into(), json!({"Added": "by AWS"}));
+        let mut d = decls("10.0.0.0/16", "main");
+        d[1].properties.remove("tags");
+        let p = plan(&d, &st, &Live::Refreshed(live), &schemas).unwrap();
+        assert!(!p.has_changes(), "{}", render(&p));
     }
 
     #[test]

@@ -22,6 +22,7 @@ pub const IMPLEMENTED_SECTIONS: &[&str] = &[
     "timeouts",
     "resources",
     "eks",
+    "database",
 ];
 
 /// The most user tags a spec may set: AWS allows 50 per resource and provision adds its own.
@@ -647,6 +648,15 @@ impl Validator<'_> {
             "database.maintenance_window",
             db.maintenance_window.as_deref(),
         );
+        if let (Some(b), Some(m)) = (&db.backup.window, &db.maintenance_window) {
+            if windows_meet(b, m) {
+                self.at_value(
+                    "database.backup.window",
+                    format!("the backup window `{b}` overlaps the maintenance window `{m}`"),
+                    "RDS refuses a backup window that overlaps the maintenance window's hours (backups run daily); move one, e.g. \"03:00-04:00\" with \"sun:04:00-sun:05:00\"",
+                );
+            }
+        }
     }
 
     fn maintenance_window(&mut self, path: &str, w: Option<&str>) {
@@ -877,6 +887,38 @@ fn is_time(s: &str) -> bool {
         && s[3..].parse::<u8>().is_ok_and(|m| m < 60)
 }
 
+/// Minutes since midnight of `hh:mm`.
+fn minutes(t: &str) -> Option<u32> {
+    let (h, m) = t.split_once(':')?;
+    Some(h.parse::<u32>().ok()? * 60 + m.parse::<u32>().ok()?)
+}
+
+/// Whether a daily window (`hh:mm-hh:mm`) and the hours of a weekly one (`ddd:hh:mm-ddd:hh:mm`)
+/// overlap, as RDS checks them (backups run every day, so the day does not matter). Windows that
+/// only touch (03:00-04:00 and 04:00-05:00) are allowed.
+fn windows_meet(daily: &str, weekly: &str) -> bool {
+    let span = |a: &str, b: &str| -> Option<(u32, u32)> {
+        let (s, e) = (minutes(a)?, minutes(b)?);
+        Some((s, if e < s { e + 1440 } else { e }))
+    };
+    let Some((ds, de)) = daily.split_once('-').and_then(|(a, b)| span(a, b)) else {
+        return false;
+    };
+    let time = |p: &str| p.split_once(':').map(|(_, t)| t.to_string());
+    let Some((ms, me)) = weekly
+        .split_once('-')
+        .and_then(|(a, b)| Some((time(a)?, time(b)?)))
+        .and_then(|(a, b)| span(&a, &b))
+    else {
+        return false;
+    };
+    // Compare on two consecutive days so windows that pass midnight are caught.
+    [(ms, me), (ms + 1440, me + 1440)]
+        .iter()
+        .any(|(s, e)| ds < *e && *s < de)
+        || (ds + 1440 < me && ms < de + 1440)
+}
+
 /// `hh:mm-hh:mm`
 fn is_daily_window(s: &str) -> bool {
     s.split_once('-')
@@ -1063,7 +1105,6 @@ dr: {{ rto_minutes: 30, rpo_minutes: 15, failover_order: [eu-west-1, eu-west-1] 
         );
         let all = check(&src).join("\n");
         for s in [
-            "section `database` is part of the spec format",
             "section `kafka` is part of the spec format",
             "section `dr` is part of the spec format",
             "node group `general` has min 3, desired 2, max 12",
