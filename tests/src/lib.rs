@@ -177,6 +177,10 @@ impl Emulator {
         aws_sdk_secretsmanager::Client::new(&self.sdk_config(region).await)
     }
 
+    pub async fn elasticache(&self, region: &str) -> aws_sdk_elasticache::Client {
+        aws_sdk_elasticache::Client::new(&self.sdk_config(region).await)
+    }
+
     pub async fn iam(&self) -> aws_sdk_iam::Client {
         aws_sdk_iam::Client::new(&self.sdk_config("us-east-1").await)
     }

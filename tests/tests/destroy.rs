@@ -122,7 +122,7 @@ async fn region_teardown_then_full_destroy() {
 
     let out = p.ok(&["destroy", "--region", "ap-southeast-1", "--yes"]);
     assert!(
-        out.stdout.contains("0 to add, 0 to change, 47 to destroy."),
+        out.stdout.contains("0 to add, 0 to change, 50 to destroy."),
         "{out:?}"
     );
     let ap = census(&emu, "ap-southeast-1", stack).await;

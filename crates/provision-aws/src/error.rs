@@ -34,6 +34,10 @@ pub fn classify_code(code: &str) -> ErrorClass {
         | "InvalidDBInstanceStateFault"
         | "InvalidDBSubnetGroupStateFault"
         | "InvalidDBParameterGroupState"
+        | "InvalidReplicationGroupState"
+        | "InvalidReplicationGroupStateFault"
+        | "CacheSubnetGroupInUse"
+        | "InvalidCacheParameterGroupState"
         | "OperationAborted"
         | "Resource.AlreadyAssociated"
         | "Gateway.NotAttached" => ErrorClass::Conflict,

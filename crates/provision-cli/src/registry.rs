@@ -12,6 +12,7 @@ pub fn registry(configs: &AwsConfigs) -> Registry {
         provision_eks::reconcilers(configs.clone()),
         provision_rds::reconcilers(configs.clone()),
         provision_secretsmanager::reconcilers(configs.clone()),
+        provision_elasticache::reconcilers(configs.clone()),
     ];
     services.into_iter().flatten().for_each(|k| r.register(k));
     r

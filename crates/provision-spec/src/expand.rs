@@ -15,7 +15,9 @@
 //!   and Kafka, with `ec2.security_group_rule`s by group reference only;
 //! - `ec2.network_acl/private` over the private subnets.
 
-use crate::model::{Capacity, DatabaseSpec, DbEngine, EksSpec, NatMode, Spec};
+use crate::model::{
+    CacheEngine, CacheSpec, Capacity, DatabaseSpec, DbEngine, EksSpec, NatMode, Spec,
+};
 use ipnet::Ipv4Net;
 use provision_core::{Address, Ref, ResourceDecl, Value};
 use serde_json::json;
@@ -220,6 +222,9 @@ pub fn expand_sections(spec: &Spec) -> Vec<ResourceDecl> {
         }
         if let Some(db) = &spec.database {
             database(&mut cx, db, r.azs);
+        }
+        if let Some(cache) = &spec.cache {
+            cache_cluster(&mut cx, cache, r.azs);
         }
         out.extend(cx.out);
     }
@@ -683,6 +688,79 @@ fn database(cx: &mut Ctx<'_>, db: &DatabaseSpec, azs: u8) {
             .with("final_snapshot", false)
             .with("tags", cx.tags("db-replica", &[]))
     };
+    cx.push(d);
+}
+
+/// The region's cache: a replication group in cluster mode over the private subnets, with
+/// Multi-AZ and automatic failover, encrypted at rest (the region's key) and in transit.
+fn cache_cluster(cx: &mut Ctx<'_>, cache: &CacheSpec, azs: u8) {
+    let id = cx.spec.stack_id();
+    let name = cache.name.clone().unwrap_or_else(|| id.clone());
+    let private: Vec<Value> = (0..azs)
+        .map(|i| {
+            provision_core::Ref::new(
+                cx.addr("ec2.subnet", &format!("private-{}", az_letter(i))),
+                "id",
+            )
+            .to_value()
+        })
+        .collect();
+    let (engine, major) = (
+        match cache.engine {
+            CacheEngine::Redis => "redis",
+            CacheEngine::Valkey => "valkey",
+        },
+        cache
+            .version
+            .split('.')
+            .next()
+            .unwrap_or_default()
+            .to_string(),
+    );
+    let family = format!("{engine}{major}");
+    let subnets = cx.addr("elasticache.subnet_group", "main");
+    let d = ResourceDecl::new(subnets.clone())
+        .with("name", id.clone())
+        .with("description", format!("{id} cache: private subnets"))
+        .with("subnet_ids", Value::Array(private))
+        .with("tags", cx.tags("cache-subnets", &[]));
+    cx.push(d);
+    let params = cx.addr("elasticache.parameter_group", "main");
+    let d = ResourceDecl::new(params.clone())
+        .with("name", format!("{id}-{family}").replace('.', "-"))
+        .with("family", family.clone())
+        .with("description", format!("{id}: {family} in cluster mode"))
+        .with("parameters", json!({"cluster-enabled": "yes"}))
+        .with("tags", cx.tags("cache-params", &[]));
+    cx.push(d);
+    let mut d = ResourceDecl::new(cx.addr("elasticache.replication_group", "main"))
+        .with("id", name)
+        .with("description", format!("{id} {} cache", cx.region))
+        .with("engine", engine)
+        .with("engine_version", cache.version.clone())
+        .with("node_type", cache.node_type.clone())
+        .with("shards", cache.shards)
+        .with("replicas_per_shard", cache.replicas_per_shard)
+        .with("cluster_mode", "enabled")
+        .with("automatic_failover", true)
+        // Multi-AZ needs a replica to fail over to.
+        .with("multi_az", cache.replicas_per_shard > 0)
+        .with("at_rest_encryption", true)
+        .with_ref("kms_key_id", &cx.addr("kms.key", "main"), "arn")
+        .with("transit_encryption", true)
+        .with_ref("subnet_group_name", &subnets, "id")
+        .with(
+            "security_group_ids",
+            json!([
+                provision_core::Ref::new(cx.addr("ec2.security_group", "cache"), "id").to_value()
+            ]),
+        )
+        .with_ref("parameter_group_name", &params, "id")
+        .with("snapshot_retention_limit", cache.snapshot_retention_days)
+        .with("tags", cx.tags("cache", &[]));
+    if let Some(w) = &cache.maintenance_window {
+        d = d.with("maintenance_window", w.clone());
+    }
     cx.push(d);
 }
 

@@ -458,6 +458,10 @@ fn default_retention_days() -> u32 {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CacheSpec {
+    /// The replication group's id in every region: lowercase letters, digits and hyphens, at
+    /// most 40 characters. Default `<stack>-<environment>`. Renaming replaces the cache.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     #[serde(default)]
     pub engine: CacheEngine,
     /// e.g. "7.1".

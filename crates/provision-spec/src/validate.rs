@@ -23,6 +23,7 @@ pub const IMPLEMENTED_SECTIONS: &[&str] = &[
     "resources",
     "eks",
     "database",
+    "cache",
 ];
 
 /// The most user tags a spec may set: AWS allows 50 per resource and provision adds its own.
@@ -61,6 +62,23 @@ pub fn validate(spec: &Spec, ix: &SourceIndex, file: &Path) -> Vec<SpecError> {
             cache.maintenance_window.as_deref(),
         );
         v.range("cache.shards", cache.shards, 1, 500);
+        if let Some(name) = &cache.name {
+            let ok = !name.is_empty()
+                && name.len() <= 40
+                && name.starts_with(|c: char| c.is_ascii_lowercase())
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                && !name.ends_with('-')
+                && !name.contains("--");
+            if !ok {
+                v.at_value(
+                    "cache.name",
+                    format!("`{name}` is not a valid replication group id"),
+                    "use 1-40 lowercase letters, digits and single hyphens, starting with a letter",
+                );
+            }
+        }
         v.range("cache.replicas_per_shard", cache.replicas_per_shard, 0, 5);
         v.range(
             "cache.snapshot_retention_days",
