@@ -1,6 +1,6 @@
 //! Reading spec-shaped properties, the same way in every service crate.
 
-use provision_core::{Address, Observed, ReconcileError, Value};
+use provision_core::{Address, Observed, ReconcileError, Target, Value};
 
 pub type Props = serde_json::Map<String, Value>;
 
@@ -82,4 +82,23 @@ pub fn same_set(observed: &Props, desired: &Props, key: &str) -> bool {
     a.sort();
     b.sort();
     a == b
+}
+
+/// The natural key a target stands for: its recorded id, or the desired `key` property (an
+/// object whose create answer was lost has no id yet, but its name is known).
+pub fn target_name(t: &Target, key: &str) -> Option<String> {
+    t.id.clone().or_else(|| {
+        t.desired
+            .as_ref()
+            .and_then(|d| d.as_object())
+            .and_then(|d| opt_s(d, key))
+    })
+}
+
+/// The outcome of a delete: NotFound is success.
+pub fn gone_ok<T>(r: Result<T, ReconcileError>) -> Result<(), ReconcileError> {
+    match r {
+        Err(e) if !e.is_not_found() => Err(e),
+        _ => Ok(()),
+    }
 }

@@ -172,12 +172,7 @@ impl Reconciler for Cluster {
     ) -> Result<Vec<Observed>, ReconcileError> {
         let mut out = Vec::new();
         for t in targets {
-            let name = t.id.clone().or_else(|| {
-                t.desired
-                    .as_ref()
-                    .and_then(|d| d.as_object())
-                    .and_then(|d| opt_s(d, "name"))
-            });
+            let name = provision_aws::props::target_name(t, "name");
             let Some(name) = name else { continue };
             let Some(c) = self.describe(region, &name).await? else {
                 continue;
@@ -343,10 +338,7 @@ impl Reconciler for Cluster {
             .send()
             .await
             .map_err(err);
-        match r {
-            Err(e) if !e.is_not_found() => Err(e),
-            _ => Ok(()),
-        }
+        provision_aws::props::gone_ok(r)
     }
 
     async fn ready(

@@ -328,10 +328,7 @@ impl Reconciler for NodeGroup {
             .send()
             .await
             .map_err(err);
-        match r {
-            Err(e) if !e.is_not_found() => Err(e),
-            _ => Ok(()),
-        }
+        provision_aws::props::gone_ok(r)
     }
 
     async fn ready(

@@ -98,12 +98,4 @@ async fn sync_tags(
     Ok(())
 }
 
-/// The name a target stands for: its recorded id, or the desired `key` property.
-fn name_of(t: &provision_core::Target, key: &str) -> Option<String> {
-    t.id.clone().or_else(|| {
-        t.desired
-            .as_ref()
-            .and_then(|d| d.as_object())
-            .and_then(|d| provision_aws::props::opt_s(d, key))
-    })
-}
+use provision_aws::props::target_name as name_of;

@@ -104,12 +104,7 @@ impl Reconciler for Role {
         let client = self.client(true).await;
         let mut out = Vec::new();
         for t in targets {
-            let name = t.id.clone().or_else(|| {
-                t.desired
-                    .as_ref()
-                    .and_then(|d| d.as_object())
-                    .and_then(|d| opt_s(d, "role_name"))
-            });
+            let name = provision_aws::props::target_name(t, "role_name");
             let Some(name) = name else { continue };
             let role = match client.get_role().role_name(&name).send().await.map_err(err) {
                 Ok(out) => out.role,

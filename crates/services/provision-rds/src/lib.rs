@@ -106,12 +106,4 @@ async fn list_tags(client: &Client, arn: &str) -> Result<BTreeMap<String, String
     Ok(tags_of(out.tag_list()))
 }
 
-/// The name a target stands for: its recorded id, or the desired `name_key` property.
-fn name_of(t: &provision_core::Target, name_key: &str) -> Option<String> {
-    t.id.clone().or_else(|| {
-        t.desired
-            .as_ref()
-            .and_then(|d| d.as_object())
-            .and_then(|d| provision_aws::props::opt_s(d, name_key))
-    })
-}
+use provision_aws::props::target_name as name_of;

@@ -232,9 +232,6 @@ impl Reconciler for ParameterGroup {
             .send()
             .await
             .map_err(err);
-        match r {
-            Err(e) if !e.is_not_found() => Err(e),
-            _ => Ok(()),
-        }
+        provision_aws::props::gone_ok(r)
     }
 }

@@ -57,12 +57,7 @@ impl Reconciler for Secret {
         let client = client(&self.0, region).await;
         let mut out = Vec::new();
         for t in targets {
-            let name = t.id.clone().or_else(|| {
-                t.desired
-                    .as_ref()
-                    .and_then(|d| d.as_object())
-                    .and_then(|d| opt_s(d, "name"))
-            });
+            let name = provision_aws::props::target_name(t, "name");
             let Some(name) = name else { continue };
             let d = match client
                 .describe_secret()
@@ -206,9 +201,6 @@ impl Reconciler for Secret {
             .send()
             .await
             .map_err(err);
-        match r {
-            Err(e) if !e.is_not_found() => Err(e),
-            _ => Ok(()),
-        }
+        provision_aws::props::gone_ok(r)
     }
 }
