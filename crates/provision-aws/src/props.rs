@@ -102,3 +102,48 @@ pub fn gone_ok<T>(r: Result<T, ReconcileError>) -> Result<(), ReconcileError> {
         _ => Ok(()),
     }
 }
+
+/// Readiness from an AWS status string: `ready` statuses are ready, `failed` ones failed, any
+/// other is still pending. `what` names the object in messages ("EKS cluster pyairtable-prod").
+pub fn readiness(
+    what: &str,
+    status: Option<&str>,
+    ready: &[&str],
+    failed: &[&str],
+) -> provision_core::Readiness {
+    use provision_core::Readiness;
+    match status {
+        Some(s) if ready.contains(&s) => Readiness::Ready,
+        Some(s) if failed.contains(&s) => Readiness::Failed(format!("{what} is {s}")),
+        other => Readiness::Pending(format!("{what} is {}", other.unwrap_or("unknown"))),
+    }
+}
+
+/// The readiness of an object that can no longer be found while it was being created.
+pub fn vanished(what: &str) -> provision_core::Readiness {
+    provision_core::Readiness::Failed(format!("{what} disappeared while it was being created"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use provision_core::Readiness;
+
+    #[test]
+    fn readiness_from_status() {
+        let r = |s| readiness("DB instance x", s, &["available"], &["failed"]);
+        assert_eq!(r(Some("available")), Readiness::Ready);
+        assert_eq!(
+            r(Some("failed")),
+            Readiness::Failed("DB instance x is failed".into())
+        );
+        assert_eq!(
+            r(Some("creating")),
+            Readiness::Pending("DB instance x is creating".into())
+        );
+        assert_eq!(
+            r(None),
+            Readiness::Pending("DB instance x is unknown".into())
+        );
+    }
+}

@@ -347,23 +347,16 @@ impl Reconciler for Cluster {
         region: &str,
         observed: &Observed,
     ) -> Result<Readiness, ReconcileError> {
+        let what = format!("EKS cluster {}", observed.id);
         let Some(c) = self.describe(region, &observed.id).await? else {
-            return Ok(Readiness::Failed(format!(
-                "EKS cluster {} disappeared while it was being created",
-                observed.id
-            )));
+            return Ok(provision_aws::props::vanished(&what));
         };
-        Ok(match c.status() {
-            Some(ClusterStatus::Active) => Readiness::Ready,
-            Some(ClusterStatus::Failed) => {
-                Readiness::Failed(format!("EKS cluster {} is FAILED", observed.id))
-            }
-            other => Readiness::Pending(format!(
-                "EKS cluster {} is {}",
-                observed.id,
-                other.map(|s| s.as_str()).unwrap_or("unknown")
-            )),
-        })
+        Ok(provision_aws::props::readiness(
+            &what,
+            c.status().map(|s| s.as_str()),
+            &["ACTIVE"],
+            &["FAILED"],
+        ))
     }
 
     async fn gone(

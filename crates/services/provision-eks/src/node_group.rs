@@ -337,27 +337,16 @@ impl Reconciler for NodeGroup {
         region: &str,
         observed: &Observed,
     ) -> Result<Readiness, ReconcileError> {
+        let what = format!("node group {}", observed.id);
         let Some(g) = self.describe_id(region, &observed.id).await? else {
-            return Ok(Readiness::Failed(format!(
-                "node group {} disappeared while it was being created",
-                observed.id
-            )));
+            return Ok(provision_aws::props::vanished(&what));
         };
-        Ok(match g.status() {
-            Some(NodegroupStatus::Active) => Readiness::Ready,
-            Some(NodegroupStatus::CreateFailed) | Some(NodegroupStatus::Degraded) => {
-                Readiness::Failed(format!(
-                    "node group {} is {}",
-                    observed.id,
-                    g.status().map(|s| s.as_str()).unwrap_or_default()
-                ))
-            }
-            other => Readiness::Pending(format!(
-                "node group {} is {}",
-                observed.id,
-                other.map(|s| s.as_str()).unwrap_or("unknown")
-            )),
-        })
+        Ok(provision_aws::props::readiness(
+            &what,
+            g.status().map(|s| s.as_str()),
+            &["ACTIVE"],
+            &["CREATE_FAILED", "DEGRADED"],
+        ))
     }
 
     async fn gone(

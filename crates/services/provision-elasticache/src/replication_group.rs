@@ -403,20 +403,16 @@ impl Reconciler for ReplicationGroup {
         region: &str,
         observed: &Observed,
     ) -> Result<Readiness, ReconcileError> {
+        let what = format!("replication group {}", observed.id);
         let Some(g) = self.describe(region, &observed.id).await? else {
-            return Ok(Readiness::Failed(format!(
-                "replication group {} disappeared while it was being created",
-                observed.id
-            )));
+            return Ok(provision_aws::props::vanished(&what));
         };
-        let status = g.status().unwrap_or("unknown");
-        Ok(match status {
-            "available" => Readiness::Ready,
-            "create-failed" => {
-                Readiness::Failed(format!("replication group {} is {status}", observed.id))
-            }
-            other => Readiness::Pending(format!("replication group {} is {other}", observed.id)),
-        })
+        Ok(provision_aws::props::readiness(
+            &what,
+            g.status(),
+            &["available"],
+            &["create-failed"],
+        ))
     }
 
     async fn gone(

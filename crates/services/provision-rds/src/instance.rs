@@ -554,24 +554,22 @@ impl Reconciler for Instance {
         region: &str,
         observed: &Observed,
     ) -> Result<Readiness, ReconcileError> {
+        let what = format!("DB instance {}", observed.id);
         let Some(d) = self.one(region, &observed.id).await? else {
-            return Ok(Readiness::Failed(format!(
-                "DB instance {} disappeared while it was being created",
-                observed.id
-            )));
+            return Ok(provision_aws::props::vanished(&what));
         };
-        let status = d.db_instance_status().unwrap_or("unknown");
-        Ok(match status {
-            "available" => Readiness::Ready,
-            "failed"
-            | "incompatible-parameters"
-            | "incompatible-restore"
-            | "storage-full"
-            | "inaccessible-encryption-credentials" => {
-                Readiness::Failed(format!("DB instance {} is {status}", observed.id))
-            }
-            other => Readiness::Pending(format!("DB instance {} is {other}", observed.id)),
-        })
+        Ok(provision_aws::props::readiness(
+            &what,
+            d.db_instance_status(),
+            &["available"],
+            &[
+                "failed",
+                "incompatible-parameters",
+                "incompatible-restore",
+                "storage-full",
+                "inaccessible-encryption-credentials",
+            ],
+        ))
     }
 
     async fn gone(
