@@ -181,6 +181,10 @@ impl Emulator {
         aws_sdk_elasticache::Client::new(&self.sdk_config(region).await)
     }
 
+    pub async fn kafka(&self, region: &str) -> aws_sdk_kafka::Client {
+        aws_sdk_kafka::Client::new(&self.sdk_config(region).await)
+    }
+
     pub async fn iam(&self) -> aws_sdk_iam::Client {
         aws_sdk_iam::Client::new(&self.sdk_config("us-east-1").await)
     }

@@ -60,6 +60,40 @@ async fn redis_cluster_mode_per_region_updates_and_replacement() {
     assert_eq!(p.ids("pyairtable-dev"), ids);
     assert_eq!(p.run(&["diff", bigger, "--detailed-exitcode"]).code, 0);
 
+    // A second replica per shard is added in place.
+    let more = edited_spec(
+        dir.path(),
+        DEV,
+        &[
+            ("node_type: cache.t4g.small", "node_type: cache.t4g.medium"),
+            ("replicas_per_shard: 1", "replicas_per_shard: 2"),
+        ],
+    );
+    let more = more.to_str().unwrap();
+    let diff = p.run(&["diff", more, "--detailed-exitcode"]);
+    assert!(
+        diff.stdout
+            .contains("~ eu-west-1/elasticache.replication_group/main will be updated in place"),
+        "{diff:?}"
+    );
+    p.ok(&["up", more, "--yes"]);
+    assert_eq!(p.ids("pyairtable-dev"), ids);
+    for r in REGIONS {
+        let out = emu
+            .elasticache(r)
+            .await
+            .describe_replication_groups()
+            .replication_group_id("pyairtable-dev")
+            .send()
+            .await
+            .unwrap();
+        let members = out.replication_groups()[0].node_groups()[0]
+            .node_group_members()
+            .len();
+        assert_eq!(members, 3, "{r}: a primary and two replicas");
+    }
+    assert_eq!(p.run(&["diff", more, "--detailed-exitcode"]).code, 0);
+
     // Renaming the cache replaces it, with the reason.
     let renamed = edited_spec(
         dir.path(),

@@ -122,11 +122,28 @@ async fn region_teardown_then_full_destroy() {
 
     let out = p.ok(&["destroy", "--region", "ap-southeast-1", "--yes"]);
     assert!(
-        out.stdout.contains("0 to add, 0 to change, 50 to destroy."),
+        out.stdout.contains("0 to add, 0 to change, 54 to destroy."),
         "{out:?}"
     );
     let ap = census(&emu, "ap-southeast-1", stack).await;
     assert_eq!(total(&ap), 0, "left in ap-southeast-1: {ap:?}");
+    // The region's MSK cluster and its replicator are gone; the primary's cluster, and the
+    // replicator that mirrors it to eu-west-1, stay.
+    let msk = |r: &'static str| {
+        let emu = &emu;
+        async move {
+            let k = emu.kafka(r).await;
+            let clusters = k.list_clusters().send().await.unwrap();
+            let replicators = k.list_replicators().send().await.unwrap();
+            (
+                clusters.cluster_info_list().len(),
+                replicators.replicators().len(),
+            )
+        }
+    };
+    assert_eq!(msk("ap-southeast-1").await, (0, 0));
+    assert_eq!(msk("us-east-1").await, (1, 0));
+    assert_eq!(msk("eu-west-1").await, (1, 1));
     let after = p.ids(stack);
     assert!(
         after.keys().all(|a| !a.starts_with("ap-southeast-1/")),
@@ -192,6 +209,7 @@ async fn region_teardown_then_full_destroy() {
     for r in REGIONS {
         let c = census(&emu, r, stack).await;
         assert_eq!(total(&c), 0, "left in {r}: {c:?}");
+        assert_eq!(msk(r).await, (0, 0), "MSK left in {r}");
     }
     assert!(p.state(stack).resources.is_empty());
     let again = p.ok(&["destroy", "--yes"]);

@@ -55,9 +55,37 @@ async fn up_waits_through_creating_states_with_regions_side_by_side() {
             Some("ACTIVE")
         );
     }
+    // MSK: the clusters and the replicator were waited for too.
+    assert!(
+        up.stderr.contains("MSK cluster pyairtable-dev is CREATING"),
+        "no MSK wait was shown: {up:?}"
+    );
+    for r in REGIONS {
+        let k = emu.kafka(r).await;
+        let all = k.list_clusters().send().await.unwrap();
+        let states: Vec<&str> = all
+            .cluster_info_list()
+            .iter()
+            .filter_map(|c| c.state().map(|s| s.as_str()))
+            .collect();
+        assert_eq!(states, ["ACTIVE"], "{r}");
+    }
+    let reps = emu
+        .kafka("eu-west-1")
+        .await
+        .list_replicators()
+        .send()
+        .await
+        .unwrap();
+    let states: Vec<&str> = reps
+        .replicators()
+        .iter()
+        .filter_map(|r| r.replicator_state().map(|s| s.as_str()))
+        .collect();
+    assert_eq!(states, ["RUNNING"]);
     assert_eq!(p.run(&["diff", "--detailed-exitcode"]).code, 0);
 
-    // Destroy waits for node groups, clusters and NAT gateways to be gone.
+    // Destroy waits for replicators, node groups, clusters and NAT gateways to be gone.
     p.ok(&["destroy", "--yes"]);
     for r in REGIONS {
         assert!(emu
@@ -68,6 +96,21 @@ async fn up_waits_through_creating_states_with_regions_side_by_side() {
             .await
             .unwrap()
             .clusters()
+            .is_empty());
+        let k = emu.kafka(r).await;
+        assert!(k
+            .list_clusters()
+            .send()
+            .await
+            .unwrap()
+            .cluster_info_list()
+            .is_empty());
+        assert!(k
+            .list_replicators()
+            .send()
+            .await
+            .unwrap()
+            .replicators()
             .is_empty());
     }
 }

@@ -13,6 +13,7 @@ pub fn registry(configs: &AwsConfigs) -> Registry {
         provision_rds::reconcilers(configs.clone()),
         provision_secretsmanager::reconcilers(configs.clone()),
         provision_elasticache::reconcilers(configs.clone()),
+        provision_msk::reconcilers(configs.clone()),
     ];
     services.into_iter().flatten().for_each(|k| r.register(k));
     r

@@ -24,6 +24,9 @@ pub struct FieldSchema {
     pub sensitive: bool,
     /// A list compared as a set: order carries no meaning (subnet ids, CIDR lists).
     pub unordered: bool,
+    /// A computed field that AWS changes whenever the object is updated (a configuration's
+    /// latest revision): a plan that updates the object knows it only after apply.
+    pub changes_on_update: bool,
 }
 
 impl FieldSchema {
@@ -33,6 +36,7 @@ impl FieldSchema {
             mode: FieldMode::Mutable,
             sensitive: false,
             unordered: false,
+            changes_on_update: false,
         }
     }
     pub const fn force_new(name: &'static str) -> Self {
@@ -41,11 +45,17 @@ impl FieldSchema {
             mode: FieldMode::ForceNew,
             sensitive: false,
             unordered: false,
+            changes_on_update: false,
         }
     }
     /// This list field is compared as a set.
     pub const fn unordered(mut self) -> Self {
         self.unordered = true;
+        self
+    }
+    /// This computed field changes whenever the object is updated.
+    pub const fn changes_on_update(mut self) -> Self {
+        self.changes_on_update = true;
         self
     }
     /// This field's value is a secret: printed as `(sensitive)`.
@@ -59,6 +69,7 @@ impl FieldSchema {
             mode: FieldMode::WriteOnly,
             sensitive: false,
             unordered: false,
+            changes_on_update: false,
         }
     }
     pub const fn computed(name: &'static str) -> Self {
@@ -67,6 +78,7 @@ impl FieldSchema {
             mode: FieldMode::Computed,
             sensitive: false,
             unordered: false,
+            changes_on_update: false,
         }
     }
 }

@@ -80,11 +80,19 @@ pub struct Timeouts {
     pub by_service: HashMap<String, Duration>,
 }
 
+/// AWS's own figures for its slowest kinds, with room: EKS clusters take about 15 minutes, RDS
+/// instances 10 to 40, ElastiCache replication groups 10 to 60, MSK clusters up to 120.
+const SERVICE_DEFAULTS: &[(&str, u64)] =
+    &[("eks", 30), ("rds", 60), ("elasticache", 75), ("msk", 150)];
+
 impl Default for Timeouts {
     fn default() -> Self {
         Self {
             default: Duration::from_secs(20 * 60),
-            by_service: HashMap::new(),
+            by_service: SERVICE_DEFAULTS
+                .iter()
+                .map(|(s, min)| (s.to_string(), Duration::from_secs(min * 60)))
+                .collect(),
         }
     }
 }
@@ -102,6 +110,14 @@ impl Timeouts {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn slow_kinds_have_their_own_defaults() {
+        let t = Timeouts::default();
+        assert_eq!(t.for_kind("msk.cluster"), Duration::from_secs(150 * 60));
+        assert_eq!(t.for_kind("rds.db_instance"), Duration::from_secs(60 * 60));
+        assert_eq!(t.for_kind("ec2.vpc"), Duration::from_secs(20 * 60));
+    }
 
     #[test]
     fn backoff_grows_and_is_capped() {

@@ -97,8 +97,18 @@ pub fn plan(
             }
             // A field that an update changes takes its new value: a node group following its
             // cluster's version is updated in the same plan, after the cluster.
-            if let Some(v) = updated.get(&r.address).and_then(|m| m.get(&r.field)) {
-                return value::is_known(v).then(|| v.clone());
+            if let Some(m) = updated.get(&r.address) {
+                if let Some(v) = m.get(&r.field) {
+                    return value::is_known(v).then(|| v.clone());
+                }
+                // A computed field that the update itself changes (a configuration's new
+                // revision) is known only after apply.
+                let moves = schema_of(r.address.kind())
+                    .and_then(|s| s.field(&r.field))
+                    .is_some_and(|f| f.changes_on_update);
+                if moves {
+                    return None;
+                }
             }
             live_map.get(&r.address)?.field(&r.field)
         };
@@ -499,6 +509,87 @@ mod tests {
         d[1].properties.remove("tags");
         let p = plan(&d, &st, &Live::Refreshed(live), &schemas).unwrap();
         assert!(!p.has_changes(), "{}", render(&p));
+    }
+
+    #[test]
+    fn a_revision_that_an_update_changes_is_known_after_apply() {
+        static CONFIG: KindSchema = KindSchema {
+            kind: "msk.configuration",
+            fields: &[
+                FieldSchema::mutable("server_properties"),
+                FieldSchema::computed("latest_revision").changes_on_update(),
+                FieldSchema::computed("state"),
+            ],
+            replace_order: ReplaceOrder::DeleteFirst,
+            taggable: false,
+        };
+        static CLUSTER: KindSchema = KindSchema {
+            kind: "msk.cluster",
+            fields: &[
+                FieldSchema::mutable("configuration_revision"),
+                FieldSchema::mutable("state_seen"),
+            ],
+            replace_order: ReplaceOrder::DeleteFirst,
+            taggable: true,
+        };
+        let schemas = |k: &str| match k {
+            "msk.configuration" => Some(&CONFIG),
+            "msk.cluster" => Some(&CLUSTER),
+            _ => None,
+        };
+        let (cfg, cl) = (
+            addr("us-east-1/msk.configuration/main"),
+            addr("us-east-1/msk.cluster/main"),
+        );
+        let decls = |hours: &str| {
+            vec![
+                ResourceDecl::new(cfg.clone())
+                    .with("server_properties", json!({"log.retention.hours": hours})),
+                ResourceDecl::new(cl.clone())
+                    .with_ref("configuration_revision", &cfg, "latest_revision")
+                    // A computed field without the flag keeps its live value.
+                    .with_ref("state_seen", &cfg, "state"),
+            ]
+        };
+        let mut st = State::new("t-dev");
+        let mut live = BTreeMap::new();
+        for (a, props, deps) in [
+            (
+                &cfg,
+                json!({"server_properties": {"log.retention.hours": "168"},
+                       "latest_revision": 1, "state": "ACTIVE"}),
+                vec![],
+            ),
+            (
+                &cl,
+                json!({"configuration_revision": 1, "state_seen": "ACTIVE"}),
+                vec![cfg.clone()],
+            ),
+        ] {
+            let mut r = ResourceState::new(a.kind(), a.region(), ResourceStatus::Ready);
+            r.id = Some(a.name().into());
+            r.observed = props.as_object().unwrap().clone();
+            r.desired = r.observed.clone();
+            r.depends_on = deps;
+            st.resources.insert(a.clone(), r);
+            live.insert(
+                a.clone(),
+                Observed {
+                    address: a.clone(),
+                    id: a.name().into(),
+                    arn: None,
+                    properties: props.as_object().unwrap().clone(),
+                },
+            );
+        }
+        let p = plan(&decls("168"), &st, &Live::Refreshed(live.clone()), &schemas).unwrap();
+        assert!(!p.has_changes(), "{}", render(&p));
+        let p = plan(&decls("72"), &st, &Live::Refreshed(live), &schemas).unwrap();
+        assert_eq!(p.get(&cfg).unwrap().action, Action::Update);
+        let c = p.get(&cl).unwrap();
+        assert_eq!(c.action, Action::Update);
+        let fields: Vec<&str> = c.fields.iter().map(|f| f.field.as_str()).collect();
+        assert_eq!(fields, ["configuration_revision"]);
     }
 
     #[test]

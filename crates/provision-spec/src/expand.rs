@@ -16,7 +16,7 @@
 //! - `ec2.network_acl/private` over the private subnets.
 
 use crate::model::{
-    CacheEngine, CacheSpec, Capacity, DatabaseSpec, DbEngine, EksSpec, NatMode, Spec,
+    CacheEngine, CacheSpec, Capacity, DatabaseSpec, DbEngine, EksSpec, KafkaSpec, NatMode, Spec,
 };
 use ipnet::Ipv4Net;
 use provision_core::{Address, Ref, ResourceDecl, Value};
@@ -101,6 +101,14 @@ const RULES: &[RuleSpec] = &[
         "tcp",
         Some((9092, 9098)),
         "Kafka from EKS nodes",
+    ),
+    (
+        "kafka-from-kafka",
+        "kafka",
+        "kafka",
+        "tcp",
+        Some((9092, 9098)),
+        "Brokers, and MSK Replicator, which runs in the brokers' group",
     ),
 ];
 
@@ -225,6 +233,9 @@ pub fn expand_sections(spec: &Spec) -> Vec<ResourceDecl> {
         }
         if let Some(cache) = &spec.cache {
             cache_cluster(&mut cx, cache, r.azs);
+        }
+        if let Some(kafka) = &spec.kafka {
+            kafka_cluster(&mut cx, kafka, r.azs);
         }
         out.extend(cx.out);
     }
@@ -423,16 +434,30 @@ fn trust(service: &str) -> Value {
     })
 }
 
+/// The AWS-managed policy of MSK Replicator's service execution role.
+pub const MSK_REPLICATOR_POLICIES: &[&str] =
+    &["arn:aws:iam::aws:policy/service-role/AWSMSKReplicatorExecutionRole"];
+
 /// Global resources. IAM is global, so one EKS cluster role and one node role serve every
-/// region's cluster; their path `/provision/<stack-env>/` keeps the stack's roles together.
+/// region's cluster, and one service execution role every MSK replicator; their path
+/// `/provision/<stack-env>/` keeps the stack's roles together.
 fn global(spec: &Spec) -> Vec<ResourceDecl> {
     let mut out = Vec::new();
+    let mut roles: Vec<(&str, &str, &[&str])> = Vec::new();
     if spec.eks.is_some() {
+        roles.push(("eks-cluster", "eks.amazonaws.com", EKS_CLUSTER_POLICIES));
+        roles.push(("eks-node", "ec2.amazonaws.com", EKS_NODE_POLICIES));
+    }
+    if spec.kafka.as_ref().is_some_and(|k| k.mirror.is_some()) {
+        roles.push((
+            "msk-replicator",
+            "kafka.amazonaws.com",
+            MSK_REPLICATOR_POLICIES,
+        ));
+    }
+    {
         let id = spec.stack_id();
-        for (name, service, policies) in [
-            ("eks-cluster", "eks.amazonaws.com", EKS_CLUSTER_POLICIES),
-            ("eks-node", "ec2.amazonaws.com", EKS_NODE_POLICIES),
-        ] {
+        for (name, service, policies) in roles {
             let mut tags = spec.tags.clone();
             tags.insert("Name".into(), format!("{id}-{name}"));
             out.push(
@@ -555,6 +580,97 @@ fn eks_cluster(cx: &mut Ctx<'_>, eks: &EksSpec, azs: u8) {
             .with("disk_size", g.disk_size_gb.unwrap_or(20));
         cx.push(d);
     }
+}
+
+/// The region's Kafka: a configuration with the spec's broker settings, a provisioned MSK
+/// cluster in the private subnets (TLS, KMS at rest, IAM client auth) that uses it, and, in
+/// each region of `mirror.to`, the replicator from `mirror.from`'s cluster.
+fn kafka_cluster(cx: &mut Ctx<'_>, k: &KafkaSpec, azs: u8) {
+    let id = cx.spec.stack_id();
+    let name = k.name.clone().unwrap_or_else(|| id.clone());
+    let private = |region: &str| -> Vec<Value> {
+        let azs = cx.spec.regions.get(region).map_or(azs, |r| r.azs);
+        (0..azs)
+            .map(|i| {
+                provision_core::Ref::new(
+                    Address::new(region, "ec2.subnet", format!("private-{}", az_letter(i))),
+                    "id",
+                )
+                .to_value()
+            })
+            .collect()
+    };
+    let sg = |region: &str| {
+        json!([
+            provision_core::Ref::new(Address::new(region, "ec2.security_group", "kafka"), "id")
+                .to_value()
+        ])
+    };
+    let config = cx.addr("msk.configuration", "main");
+    // A configuration lists the Kafka versions it serves and cannot change them, so a new
+    // version is a new configuration, created before the old one goes: the version is in the
+    // name to keep the two apart.
+    let d = ResourceDecl::new(config.clone())
+        .with("name", format!("{name}-{}", k.version.replace('.', "-")))
+        .with(
+            "description",
+            format!("{id} {}: broker settings", cx.region),
+        )
+        .with("kafka_versions", json!([k.version]))
+        .with(
+            "server_properties",
+            json!({
+                "default.replication.factor": k.replication_factor.to_string(),
+                "min.insync.replicas": k.min_insync_replicas.to_string(),
+                "log.retention.hours": k.retention_hours.to_string(),
+            }),
+        );
+    cx.push(d);
+    let cluster = cx.addr("msk.cluster", "main");
+    let d = ResourceDecl::new(cluster.clone())
+        .with("name", name.clone())
+        .with("kafka_version", k.version.clone())
+        .with("broker_type", k.broker_type.clone())
+        // MSK spreads brokers evenly over the client subnets, one per AZ.
+        .with("broker_count", u32::from(azs) * k.brokers_per_az)
+        .with("volume_size_gb", k.storage_gb)
+        .with("client_subnets", Value::Array(private(cx.region)))
+        .with("security_group_ids", sg(cx.region))
+        .with_ref("kms_key_id", &cx.addr("kms.key", "main"), "arn")
+        .with("client_broker_encryption", "TLS")
+        .with("in_cluster_encryption", true)
+        .with("iam_auth", true)
+        .with_ref("configuration_arn", &config, "arn")
+        .with_ref("configuration_revision", &config, "latest_revision")
+        .with("tags", cx.tags("kafka", &[]));
+    cx.push(d);
+    let Some(m) = &k.mirror else { return };
+    if !m.to.iter().any(|r| r == cx.region) {
+        return;
+    }
+    let source = Address::new(m.from.as_str(), "msk.cluster", "main");
+    let d = ResourceDecl::new(cx.addr("msk.replicator", &format!("from-{}", m.from)))
+        .with("name", format!("{name}-from-{}", m.from))
+        .with(
+            "description",
+            format!("{id}: topics from {} to {}", m.from, cx.region),
+        )
+        .with_ref(
+            "service_execution_role_arn",
+            &Address::new(provision_core::GLOBAL, "iam.role", "msk-replicator"),
+            "arn",
+        )
+        .with_ref("source_cluster_arn", &source, "arn")
+        .with("source_subnet_ids", Value::Array(private(&m.from)))
+        .with("source_security_group_ids", sg(&m.from))
+        .with_ref("target_cluster_arn", &cluster, "arn")
+        .with("target_subnet_ids", Value::Array(private(cx.region)))
+        .with("target_security_group_ids", sg(cx.region))
+        .with("target_compression_type", "NONE")
+        .with("topics", json!(k.topics))
+        .with("consumer_groups", json!([".*"]))
+        .with("tags", cx.tags(&format!("kafka-from-{}", m.from), &[]));
+    cx.push(d);
 }
 
 /// The parameter-group family and the parameter that forces TLS, per engine and version.

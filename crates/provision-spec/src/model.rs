@@ -495,6 +495,10 @@ pub enum CacheEngine {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct KafkaSpec {
+    /// The cluster name in every region (default: the stack id). Changing it replaces the
+    /// clusters.
+    #[serde(default)]
+    pub name: Option<String>,
     /// e.g. "3.6.0".
     pub version: String,
     /// e.g. `kafka.m5.large`.
@@ -505,6 +509,13 @@ pub struct KafkaSpec {
     pub storage_gb: u32,
     #[serde(default = "default_retention_hours")]
     pub retention_hours: u32,
+    /// `default.replication.factor` of the cluster configuration.
+    #[serde(default = "default_replication_factor")]
+    pub replication_factor: u32,
+    /// `min.insync.replicas` of the cluster configuration.
+    #[serde(default = "default_min_insync_replicas")]
+    pub min_insync_replicas: u32,
+    /// The topics that `mirror` replicates.
     #[serde(default)]
     pub topics: Vec<String>,
     #[serde(default)]
@@ -513,6 +524,14 @@ pub struct KafkaSpec {
 
 fn default_retention_hours() -> u32 {
     168
+}
+
+fn default_replication_factor() -> u32 {
+    3
+}
+
+fn default_min_insync_replicas() -> u32 {
+    2
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -24,6 +24,7 @@ pub const IMPLEMENTED_SECTIONS: &[&str] = &[
     "eks",
     "database",
     "cache",
+    "kafka",
 ];
 
 /// The most user tags a spec may set: AWS allows 50 per resource and provision adds its own.
@@ -697,6 +698,95 @@ impl Validator<'_> {
                 "use at least 1 broker per availability zone",
             );
         }
+        if let Some(name) = &k.name {
+            // MSK: 1-64 characters, letters, digits and hyphens, starting with a letter.
+            let ok = !name.is_empty()
+                && name.len() <= 64
+                && name.starts_with(|c: char| c.is_ascii_alphabetic())
+                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+            if !ok {
+                self.at_value(
+                    "kafka.name",
+                    format!("`{name}` is not a valid MSK cluster name"),
+                    "use 1-64 letters, digits and hyphens, starting with a letter",
+                );
+            }
+        }
+        if !k.broker_type.starts_with("kafka.") {
+            self.at_value(
+                "kafka.broker_type",
+                format!("`{}` is not an MSK broker type", k.broker_type),
+                "MSK broker types start with `kafka.`, e.g. `kafka.m5.large`",
+            );
+        }
+        self.range("kafka.storage_gb", k.storage_gb, 1, 16384);
+        self.range("kafka.retention_hours", k.retention_hours, 1, 8760);
+        // The smallest cluster of the stack: brokers_per_az in each of its AZs.
+        let min_azs = self
+            .spec
+            .regions
+            .values()
+            .map(|r| u32::from(r.azs))
+            .min()
+            .unwrap_or(0);
+        let brokers = min_azs.saturating_mul(k.brokers_per_az);
+        if k.replication_factor == 0 || (brokers > 0 && k.replication_factor > brokers) {
+            // At the field when it is written, else at the section (the default applies).
+            let written = self.ix.value("kafka.replication_factor").is_some();
+            let at = if written {
+                Self::at_value
+            } else {
+                Self::at_key
+            };
+            at(
+                self,
+                if written {
+                    "kafka.replication_factor"
+                } else {
+                    "kafka"
+                },
+                format!(
+                    "replication factor {} does not fit a cluster of {brokers} brokers",
+                    k.replication_factor
+                ),
+                "set `replication_factor` between 1 and the brokers of the smallest region \
+                 (azs x brokers_per_az), or add brokers",
+            );
+        }
+        if k.min_insync_replicas == 0 || k.min_insync_replicas > k.replication_factor {
+            self.at_value(
+                "kafka.min_insync_replicas",
+                format!(
+                    "min.insync.replicas {} is not between 1 and the replication factor {}",
+                    k.min_insync_replicas, k.replication_factor
+                ),
+                "use at least 1 and at most `replication_factor` (usually factor - 1)",
+            );
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for (i, t) in k.topics.iter().enumerate() {
+            let p = index("kafka.topics", i);
+            let valid = !t.is_empty()
+                && t.len() <= 249
+                && t.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+            if !valid {
+                self.at_value(
+                    &p,
+                    format!("`{t}` is not a valid Kafka topic name"),
+                    "use 1-249 letters, digits, `.`, `_` and `-`",
+                );
+            } else if !seen.insert(t.as_str()) {
+                self.at_value(&p, format!("topic `{t}` is listed twice"), "remove one");
+            }
+        }
+        if k.mirror.is_some() && k.topics.is_empty() {
+            self.at_key(
+                "kafka.mirror",
+                "`kafka.mirror` has no topics to replicate",
+                "list the topics in `kafka.topics`",
+            );
+        }
         if let Some(m) = &k.mirror {
             self.region_ref("kafka.mirror.from", &m.from, true);
             if m.to.is_empty() {
@@ -1123,7 +1213,6 @@ dr: {{ rto_minutes: 30, rpo_minutes: 15, failover_order: [eu-west-1, eu-west-1] 
         );
         let all = check(&src).join("\n");
         for s in [
-            "section `kafka` is part of the spec format",
             "section `dr` is part of the spec format",
             "node group `general` has min 3, desired 2, max 12",
             "t.yaml:13:25: error: `us-east-1` is the primary region here",

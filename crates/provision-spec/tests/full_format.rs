@@ -90,9 +90,9 @@ fn the_full_format_is_refused_only_for_what_is_not_implemented() {
             );
         }
     }
-    assert_eq!(sections, ["kafka", "edge", "dns", "monitoring", "dr"]);
+    assert_eq!(sections, ["edge", "dns", "monitoring", "dr"]);
     assert!(sections.iter().all(|s| !IMPLEMENTED_SECTIONS.contains(s)));
-    assert_eq!(errors.len(), 7, "{errors}");
+    assert_eq!(errors.len(), 6, "{errors}");
 }
 
 #[test]

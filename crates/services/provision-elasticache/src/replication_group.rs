@@ -23,7 +23,7 @@ static SCHEMA: KindSchema = KindSchema {
         FieldSchema::mutable("engine_version"),
         FieldSchema::mutable("node_type"),
         FieldSchema::mutable("shards"),
-        FieldSchema::force_new("replicas_per_shard"),
+        FieldSchema::mutable("replicas_per_shard"),
         FieldSchema::force_new("cluster_mode"),
         FieldSchema::mutable("automatic_failover"),
         FieldSchema::mutable("multi_az"),
@@ -372,6 +372,34 @@ impl Reconciler for ReplicationGroup {
                 .await
                 .map_err(err)?;
             reached.insert("shards".into(), count.into());
+        } else if desired.contains_key("replicas_per_shard")
+            && differs(o, desired, "replicas_per_shard")
+        {
+            // Every shard gets the new replica count, online.
+            let count = i(desired, "replicas_per_shard").ok_or_else(|| {
+                ReconcileError::invalid("property `replicas_per_shard` must be a number")
+            })?;
+            let current = i(o, "replicas_per_shard").unwrap_or(0);
+            if count > current {
+                client
+                    .increase_replica_count()
+                    .replication_group_id(&observed.id)
+                    .new_replica_count(count)
+                    .apply_immediately(true)
+                    .send()
+                    .await
+                    .map_err(err)?;
+            } else {
+                client
+                    .decrease_replica_count()
+                    .replication_group_id(&observed.id)
+                    .new_replica_count(count)
+                    .apply_immediately(true)
+                    .send()
+                    .await
+                    .map_err(err)?;
+            }
+            reached.insert("replicas_per_shard".into(), count.into());
         }
         Ok(Observed {
             address: observed.address.clone(),
