@@ -144,6 +144,44 @@ async fn region_teardown_then_full_destroy() {
     assert_eq!(msk("ap-southeast-1").await, (0, 0));
     assert_eq!(msk("us-east-1").await, (1, 0));
     assert_eq!(msk("eu-west-1").await, (1, 1));
+    // Its EKS cluster, database replica and Redis are gone; the primary and eu-west-1's
+    // replica stay, with their ids.
+    let data = |r: &'static str| {
+        let emu = &emu;
+        async move {
+            let eks = emu.eks(r).await.list_clusters().send().await.unwrap();
+            let dbs = emu
+                .rds(r)
+                .await
+                .describe_db_instances()
+                .send()
+                .await
+                .unwrap();
+            let redis = emu
+                .elasticache(r)
+                .await
+                .describe_replication_groups()
+                .send()
+                .await
+                .unwrap();
+            let mut dbs: Vec<String> = dbs
+                .db_instances()
+                .iter()
+                .filter_map(|d| d.db_instance_identifier().map(str::to_string))
+                .collect();
+            dbs.sort();
+            (eks.clusters().len(), dbs, redis.replication_groups().len())
+        }
+    };
+    assert_eq!(data("ap-southeast-1").await, (0, vec![], 0));
+    assert_eq!(
+        data("us-east-1").await,
+        (1, vec!["pyairtable-prod".to_string()], 1)
+    );
+    assert_eq!(
+        data("eu-west-1").await,
+        (1, vec!["pyairtable-prod-replica".to_string()], 1)
+    );
     let after = p.ids(stack);
     assert!(
         after.keys().all(|a| !a.starts_with("ap-southeast-1/")),
@@ -192,7 +230,25 @@ async fn region_teardown_then_full_destroy() {
         &[("deletion_protection: true", "deletion_protection: false")],
     );
     p.ok(&["up", unprotected.to_str().unwrap(), "--yes"]);
+    emu.reset_calls();
     p.ok(&["destroy", "--yes"]);
+    // Replicas before their primary; the replicator before the clusters it joins.
+    let calls: Vec<(String, String)> = emu
+        .calls()
+        .into_iter()
+        .filter(|c| c.is_mutating())
+        .map(|c| (c.region, c.action))
+        .collect();
+    let at = |region: &str, action: &str| {
+        calls
+            .iter()
+            .position(|(r, a)| r == region && a.starts_with(action))
+            .unwrap_or_else(|| panic!("no {action} in {region}: {calls:?}"))
+    };
+    assert!(at("eu-west-1", "DeleteDBInstance") < at("us-east-1", "DeleteDBInstance"));
+    let replicator = at("eu-west-1", "DELETE /replication/v1/replicators/");
+    assert!(replicator < at("eu-west-1", "DELETE /v1/clusters/"));
+    assert!(replicator < at("us-east-1", "DELETE /v1/clusters/"));
     let snaps = emu
         .rds("us-east-1")
         .await

@@ -296,3 +296,76 @@ async fn msk_clusters_replicator_updates_and_replacement() {
             .is_empty());
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn prod_mirrors_the_topics_from_the_primary_to_every_secondary() {
+    let emu = Emulator::start();
+    let p = Provision::new(&emu.endpoint);
+    p.ok(&["up", PROD, "--yes"]);
+    let ids = p.ids("pyairtable-prod");
+    for r in REGIONS {
+        let c = cluster(&emu, r, "pyairtable-prod").await;
+        // Three AZs, one broker each, on the region's own configuration.
+        assert_eq!(c.number_of_broker_nodes(), Some(3), "{r}");
+        let sw = c.current_broker_software_info().unwrap();
+        assert_eq!(
+            sw.configuration_arn(),
+            Some(ids[&format!("{r}/msk.configuration/main")].as_str()),
+            "{r}"
+        );
+        let props = server_properties(&emu, r, &c).await;
+        for line in [
+            "log.retention.hours=168",
+            "default.replication.factor=3",
+            "min.insync.replicas=2",
+        ] {
+            assert!(props.lines().any(|l| l == line), "{r}: {props}");
+        }
+    }
+    let source = &ids["us-east-1/msk.cluster/main"];
+    for r in ["eu-west-1", "ap-southeast-1"] {
+        let k = emu.kafka(r).await;
+        let rep = k
+            .describe_replicator()
+            .replicator_arn(&ids[&format!("{r}/msk.replicator/from-us-east-1")])
+            .send()
+            .await
+            .unwrap();
+        let mut clusters: Vec<&str> = rep
+            .kafka_clusters()
+            .iter()
+            .filter_map(|c| c.amazon_msk_cluster()?.msk_cluster_arn())
+            .collect();
+        clusters.sort();
+        let mut expected = vec![
+            source.as_str(),
+            ids[&format!("{r}/msk.cluster/main")].as_str(),
+        ];
+        expected.sort();
+        assert_eq!(clusters, expected, "{r}");
+        let mut topics = rep.replication_info_list()[0]
+            .topic_replication()
+            .unwrap()
+            .topics_to_replicate()
+            .to_vec();
+        topics.sort();
+        assert_eq!(topics, ["audit-logs", "events", "notifications"], "{r}");
+    }
+    let attached = emu
+        .iam()
+        .await
+        .list_attached_role_policies()
+        .role_name("pyairtable-prod-msk-replicator")
+        .send()
+        .await
+        .unwrap();
+    let arns: Vec<&str> = attached
+        .attached_policies()
+        .iter()
+        .filter_map(|p| p.policy_arn())
+        .collect();
+    assert_eq!(
+        arns,
+        ["arn:aws:iam::aws:policy/service-role/AWSMSKReplicatorExecutionRole"]
+    );
+}
