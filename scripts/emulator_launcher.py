@@ -18,6 +18,11 @@ for N describes of that object, and the next describe shows the end state:
                              DescribeCluster / DescribeNodegroup / DescribeUpdate.
   EC2 NAT gateway            pending -> available, deleting -> deleted. Counted on each
                              DescribeNatGateways whose ids/filters (state aside) match it.
+  EC2 VPC peering connection initiating-request -> pending-acceptance (unseen in the
+                             accepter region until then) or -> failed, provisioning ->
+                             active (accept), deleting -> deleted. Counted on each
+                             DescribeVpcPeeringConnections, in either region, whose
+                             ids/filters (status aside) name or match it.
   RDS DB instance            creating -> available (no Endpoint while creating), modifying
   (primary or read replica)  -> available (PendingModifiedValues apply at the end; other
                              settings at once), deleting -> gone (DBInstanceNotFound).
@@ -76,7 +81,7 @@ from moto.moto_server.werkzeug_app import (
 # right for real AWS; these only make the emulator agree with it. Found by the probe
 # recorded in docs/emulator-notes.md. Re-check them when the moto pin changes.
 # Numbered as in docs/emulator-notes.md: 1-5 EC2, 6 NAT lifecycle, 7-8 IAM, 9-10 KMS,
-# 11-19 EKS, 20-30 RDS, 31-41 ElastiCache, 42-50 MSK.
+# 11-19 EKS, 20-30 RDS, 31-41 ElastiCache, 42-50 MSK, 51-57 VPC peering.
 # ---------------------------------------------------------------------------
 
 
@@ -142,6 +147,7 @@ def lifecycle_polls_from_env() -> int:
 
 def apply_patches(life: Lifecycle) -> None:
     _patch_ec2(life)
+    _patch_peering(life)
     _patch_iam()
     _patch_kms()
     _patch_eks(life)
@@ -272,6 +278,318 @@ def _patch_ec2(life: Lifecycle) -> None:
     NatGatewayBackend.create_nat_gateway = create_nat_gateway_pending
     NatGatewayBackend.delete_nat_gateway = delete_nat_gateway_deleting
     NatGatewayBackend.describe_nat_gateways = describe_nat_gateways_polled
+
+
+def _patch_peering(life: Lifecycle) -> None:
+    import fnmatch
+    import ipaddress
+
+    from moto.core.responses import ActionResult
+    from moto.ec2.exceptions import (
+        EC2ClientError,
+        InvalidVPCIdError,
+        InvalidVPCPeeringConnectionIdError,
+    )
+    from moto.ec2.models.vpc_peering_connections import (
+        VPCPeeringConnection,
+        VPCPeeringConnectionBackend,
+    )
+    from moto.ec2.responses.vpc_peering_connections import VPCPeeringConnections
+    from moto.ec2.utils import random_vpc_peering_connection_id
+
+    hidden = {}  # pcx id -> (pcx, [backends it is hidden from]); lifecycle mode only
+
+    def status_of(pcx, code, message):
+        pcx._status.code, pcx._status.message = code, message
+
+    class RegionView:
+        """A connection as one region describes it: its own tags (patch 53)."""
+
+        def __init__(self, pcx, backend, status=None):
+            self._pcx, self._backend, self._answer_status = pcx, backend, status
+
+        def __getattr__(self, name):
+            return getattr(self._pcx, name)
+
+        @property
+        def status(self):
+            return self._answer_status or self._pcx.status
+
+        def region_tags(self):
+            return [{"key": t["key"], "value": t["value"]} for t in
+                    self._backend.describe_tags(filters={"resource-id": [self._pcx.id]})]
+
+        tags = tag_set = tag_list = property(region_tags)
+
+    # 51. Unknown peering ids answered InvalidVpcPeeringConnectionId.NotFound ("Id"), on
+    # Accept, Delete, ModifyVpcPeeringConnectionOptions and CreateRoute. AWS's code is
+    # InvalidVpcPeeringConnectionID.NotFound (the engine matches codes exactly), on these
+    # and on DescribeVpcPeeringConnections (patch 52). The message imitates AWS's; match
+    # the code only:
+    # https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html
+    def not_found_init(self, vpc_peering_connection_id):
+        EC2ClientError.__init__(
+            self, "InvalidVpcPeeringConnectionID.NotFound",
+            f"The vpcPeeringConnection ID '{vpc_peering_connection_id}' does not exist")
+
+    InvalidVPCPeeringConnectionIdError.__init__ = not_found_init
+
+    # 52. DescribeVpcPeeringConnections ignored Filters altogether (tag:provision:stack=X
+    # returned every connection of the region; an unknown filter name was accepted) and
+    # answered [] for an unknown VpcPeeringConnectionIds entry. AWS applies the filters
+    # below (with * and ? wildcards), answers InvalidParameterValue for other names and
+    # InvalidVpcPeeringConnectionID.NotFound for an unknown id:
+    # https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeVpcPeeringConnections.html
+    def side(vpc, field):
+        return getattr(vpc, {"vpc-id": "id", "cidr-block": "cidr_block",
+                             "owner-id": "owner_id"}[field], None)
+
+    filter_values = {
+        "vpc-peering-connection-id": lambda p, tags: [p.id],
+        "status-code": lambda p, tags: [p._status.code],
+        "status-message": lambda p, tags: [p._status.message],
+        "expiration-time": lambda p, tags: [],  # moto keeps no expiration time
+        "tag-key": lambda p, tags: list(tags),
+        "tag-value": lambda p, tags: list(tags.values()),
+    }
+    for who, attr in (("requester", "vpc"), ("accepter", "peer_vpc")):
+        for field in ("vpc-id", "cidr-block", "owner-id"):
+            filter_values[f"{who}-vpc-info.{field}"] = (
+                lambda p, tags, a=attr, f=field: [side(getattr(p, a), f)])
+
+    def check_filter_names(filters):
+        for name in filters or {}:
+            if name not in filter_values and not name.startswith("tag:"):
+                raise EC2ClientError("InvalidParameterValue", f"The filter '{name}' is invalid")
+
+    def matches(pcx, backend, ids, filters):
+        if ids and pcx.id not in ids:
+            return False
+        tags = {t["key"]: t["value"] for t in
+                backend.describe_tags(filters={"resource-id": [pcx.id]})}
+        for name, patterns in (filters or {}).items():
+            if name.startswith("tag:"):
+                values = [tags[name[4:]]] if name[4:] in tags else []
+            else:
+                values = filter_values[name](pcx, tags)
+            if not any(v is not None and fnmatch.fnmatchcase(str(v), str(pattern))
+                       for v in values for pattern in patterns):
+                return False
+        return True
+
+    def describe_vpc_peering_connections(self, vpc_peering_ids=None, filters=None):
+        ids = list(vpc_peering_ids or [])
+        check_filter_names(filters)
+        if life.on:  # patch 57: count this describe for every connection it names or
+            # matches, the status filters aside, hidden ones (initiating-request) included
+            counted = {k: v for k, v in (filters or {}).items() if not k.startswith("status-")}
+            candidates = list(self.vpc_pcxs.values()) + [
+                pcx for pcx, away in list(hidden.values()) if self in away]
+            for pcx in candidates:
+                if matches(pcx, self, ids, counted):
+                    life.poll(pcx)
+        missing = [i for i in ids if i not in self.vpc_pcxs]
+        if missing:
+            raise InvalidVPCPeeringConnectionIdError(missing[0])
+        return [RegionView(pcx, self) for pcx in self.vpc_pcxs.values()
+                if matches(pcx, self, ids, filters)]
+
+    def describe_vpc_peering_connections_response(self):
+        found = self.ec2_backend.describe_vpc_peering_connections(
+            vpc_peering_ids=self._get_param("VpcPeeringConnectionIds", []),
+            filters=self._filters_from_querystring())
+        return ActionResult({"VpcPeeringConnections": found})
+
+    VPCPeeringConnectionBackend.describe_vpc_peering_connections = \
+        describe_vpc_peering_connections
+    VPCPeeringConnections.describe_vpc_peering_connections = \
+        describe_vpc_peering_connections_response
+
+    # 53. Tags: moto kept one tag set per connection, the requester region's. Both regions'
+    # describes showed the tags set at create, and tags the accepter region added with
+    # CreateTags (kept in that region's tag store, listed by its DescribeTags) showed
+    # nowhere. On AWS an inter-region (or cross-account) connection has a resource on each
+    # side, each with its own tags: TagSpecifications tag the requester's side only; the
+    # accepter side starts untagged and is tagged with CreateTags in its own region (as
+    # the Terraform/Pulumi accepter resources do). Each region's
+    # DescribeVpcPeeringConnections (Tags and tag filters) and AcceptVpcPeeringConnection
+    # now show that region's tags. (Done by RegionView, above, and the accept response.)
+    # https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateTags.html
+    # https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/vpc_peering_connection_accepter
+
+    # 54. CreateVpcPeeringConnection with a PeerVpcId that isn't in the peer region
+    # answered InvalidVpcID.NotFound, and VPCs with overlapping CIDR blocks were peered
+    # (pending-acceptance). AWS accepts both requests (initiating-request) and the
+    # connection turns `failed` ("Failed due to incorrect VPC-ID, Account ID, or
+    # overlapping CIDR range"); only the requester sees it, it can't be accepted or
+    # deleted. An unknown VpcId (the requester's own) still fails the call. (Whether the
+    # accepter region lists a connection that failed for overlapping CIDRs isn't
+    # documented; here it doesn't.)
+    # https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateVpcPeeringConnection.html
+    # https://docs.aws.amazon.com/vpc/latest/peering/vpc-peering-basics.html#vpc-peering-lifecycle
+    create_vpc_peering_connection = VPCPeeringConnectionBackend.create_vpc_peering_connection
+
+    def overlapping(vpc, peer_vpc):
+        try:
+            return ipaddress.ip_network(vpc.cidr_block).overlaps(
+                ipaddress.ip_network(peer_vpc.cidr_block))
+        except (TypeError, ValueError):
+            return False
+
+    def create_vpc_peering_connection_like_aws(self, vpc, peer_vpc, tags=None):
+        if getattr(peer_vpc, "provision_missing", False) or overlapping(vpc, peer_vpc):
+            pcx = VPCPeeringConnection(self, random_vpc_peering_connection_id(), vpc,
+                                       peer_vpc, tags)
+            self.vpc_pcxs[pcx.id] = pcx  # the requester's region only
+            life.change(pcx, pcx._status.initiating, lambda: status_of(
+                pcx, "failed",
+                "Failed due to incorrect VPC-ID, Account ID, or overlapping CIDR range"))
+            return pcx
+        pcx = create_vpc_peering_connection(self, vpc, peer_vpc, tags)
+        # 57. Lifecycle mode: initiating-request, unseen in the peer region, for N
+        # describes; then pending-acceptance in both.
+        away = [b for b in self.get_vpc_pcx_refs()  # the EC2 backends of every region
+                if b is not self and b.vpc_pcxs.get(pcx.id) is pcx]
+
+        def initiating():
+            pcx._status.initiating()
+            for backend in away:
+                backend.vpc_pcxs.pop(pcx.id, None)
+            hidden[pcx.id] = (pcx, away)
+
+        def pending():
+            pcx._status.pending()
+            for backend in away:
+                backend.vpc_pcxs[pcx.id] = pcx
+            hidden.pop(pcx.id, None)
+
+        life.change(pcx, initiating, pending)
+        return pcx
+
+    def create_vpc_peering_connection_response(self):
+        from moto.ec2.models import ec2_backends
+
+        tags = self._parse_tag_specification().get("vpc-peering-connection", {})
+        peer_owner = self._get_param("PeerOwnerId") or self.current_account
+        peer_region = self._get_param("PeerRegion") or self.region
+        peer_vpc_id = self._get_param("PeerVpcId")
+        vpc = self.ec2_backend.get_vpc(self._get_param("VpcId"))
+        peer_backend = ec2_backends[peer_owner][peer_region]
+        try:
+            peer_vpc = peer_backend.get_vpc(peer_vpc_id)
+        except InvalidVPCIdError:  # a stand-in: the request is made, then fails
+            peer_vpc = types.SimpleNamespace(
+                id=peer_vpc_id, owner_id=peer_owner, region=peer_region, cidr_block=None,
+                ec2_backend=peer_backend, provision_missing=True)
+        pcx = self.ec2_backend.create_vpc_peering_connection(vpc, peer_vpc, tags)
+        # AWS answers initiating-request whatever follows (moto did this with a
+        # response transformer; kept).
+        answer = {"Code": "initiating-request",
+                  "Message": f"Initiating Request to {peer_vpc.owner_id}"}
+        return ActionResult({"VpcPeeringConnection": RegionView(pcx, self.ec2_backend,
+                                                                answer)})
+
+    VPCPeeringConnectionBackend.create_vpc_peering_connection = \
+        create_vpc_peering_connection_like_aws
+    VPCPeeringConnections.create_vpc_peering_connection = \
+        create_vpc_peering_connection_response
+
+    # 55. ModifyVpcPeeringConnectionOptions changed options in any state (pending-
+    # acceptance, deleted) and from either region, and answered both sides' options.
+    # AWS: "Peering pcx-... is not active. Peering options can be added only to active
+    # peerings." (OperationNotPermitted); for an inter-region connection the requester
+    # options are modified in the requester's region and the accepter options in the
+    # accepter's (OperationNotPermitted otherwise); the answer holds the sides sent:
+    # https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ModifyVpcPeeringConnectionOptions.html
+    modify_options = VPCPeeringConnectionBackend.modify_vpc_peering_connection_options
+
+    def modify_options_checked(self, vpc_pcx_id, accepter_options=None,
+                               requester_options=None):
+        pcx = self.get_vpc_peering_connection(vpc_pcx_id)
+        if pcx._status.code != "active":
+            raise EC2ClientError(
+                "OperationNotPermitted", f"Peering {vpc_pcx_id} is not active. Peering"
+                " options can be added only to active peerings.")
+        if pcx.vpc.region != pcx.peer_vpc.region:
+            for options, vpc, what in ((requester_options, pcx.vpc, "requester"),
+                                       (accepter_options, pcx.peer_vpc, "accepter")):
+                if options and self.region_name != vpc.region:
+                    raise EC2ClientError(
+                        "OperationNotPermitted",
+                        f"Incorrect region ({self.region_name}) specified for this request."
+                        f" The {what} options of VPC peering connection {vpc_pcx_id} must"
+                        f" be modified in region {vpc.region}")
+        return modify_options(self, vpc_pcx_id, accepter_options, requester_options)
+
+    def modify_options_response(self):
+        accepter = self._get_param("AccepterPeeringConnectionOptions", {})
+        requester = self._get_param("RequesterPeeringConnectionOptions", {})
+        pcx = self.ec2_backend.modify_vpc_peering_connection_options(
+            self._get_param("VpcPeeringConnectionId"), accepter, requester)
+        answer = {}
+        if accepter:
+            answer["AccepterPeeringConnectionOptions"] = pcx.accepter_options
+        if requester:
+            answer["RequesterPeeringConnectionOptions"] = pcx.requester_options
+        return ActionResult(answer)
+
+    VPCPeeringConnectionBackend.modify_vpc_peering_connection_options = \
+        modify_options_checked
+    VPCPeeringConnections.modify_vpc_peering_connection_options = modify_options_response
+
+    # 56. DeleteVpcPeeringConnection succeeded in any state: a failed or already deleted
+    # connection turned (again) `deleted`. AWS refuses failed and rejected connections
+    # ("You cannot delete a VPC peering connection that's in the failed or rejected
+    # state") with InvalidStateTransition ("Invalid state transition for pcx-..., attempted
+    # to transition from failed to deleting", as the Terraform provider quotes it). The
+    # same is answered for one already deleting or deleted (assumed: "After you delete a
+    # connection, it can't be accepted, rejected, or edited"), so the engine must skip
+    # deleted connections rather than delete them again:
+    # https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DeleteVpcPeeringConnection.html
+    # https://docs.aws.amazon.com/vpc/latest/peering/delete-vpc-peering-connection.html
+    def delete_vpc_peering_connection(self, vpc_pcx_id):
+        pcx = self.get_vpc_peering_connection(vpc_pcx_id)
+        code = pcx._status.code
+        if code in ("failed", "rejected", "expired", "deleting", "deleted"):
+            raise EC2ClientError(
+                "InvalidStateTransition", f"Invalid state transition for {vpc_pcx_id},"
+                f" attempted to transition from {code} to deleting")
+        # 57. Lifecycle mode: `deleting` for N describes, then `deleted`. A connection
+        # still initiating-request stays unseen in the peer region.
+        life.cancel(pcx)
+        hidden.pop(pcx.id, None)
+        life.change(pcx, lambda: status_of(pcx, "deleting", "Deleting"),
+                    lambda: pcx._status.deleted(deleter_id=self.account_id))
+        return pcx
+
+    VPCPeeringConnectionBackend.delete_vpc_peering_connection = delete_vpc_peering_connection
+
+    # 57. Lifecycle mode only (see Lifecycle). AWS's states: a request is
+    # initiating-request, then pending-acceptance (or failed, patch 54); an accepted one
+    # provisioning, then active; an inter-region one being deleted is deleting, then
+    # deleted (here every one is). The accepter region doesn't see the connection while it
+    # is initiating-request: InvalidVpcPeeringConnectionID.NotFound, which AWS answers
+    # there for a while after the create (tools retry AcceptVpcPeeringConnection on it).
+    # Each DescribeVpcPeeringConnections, in either region, counts
+    # for every connection its ids and filters (the status filters aside) name, including
+    # one not yet seen there. Create and delete are above; accept here:
+    # https://docs.aws.amazon.com/vpc/latest/peering/vpc-peering-basics.html#vpc-peering-lifecycle
+    # https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_VpcPeeringConnectionStateReason.html
+    accept = VPCPeeringConnectionBackend.accept_vpc_peering_connection
+
+    def accept_provisioning(self, vpc_pcx_id):
+        pcx = accept(self, vpc_pcx_id)  # moto's checks: accepter region, pending-acceptance
+        life.change(pcx, lambda: status_of(pcx, "provisioning", "Provisioning"),
+                    pcx._status.accept)
+        return pcx
+
+    def accept_response(self):  # the accepter region's tags (patch 53)
+        pcx = self.ec2_backend.accept_vpc_peering_connection(
+            self._get_param("VpcPeeringConnectionId"))
+        return ActionResult({"VpcPeeringConnection": RegionView(pcx, self.ec2_backend)})
+
+    VPCPeeringConnectionBackend.accept_vpc_peering_connection = accept_provisioning
+    VPCPeeringConnections.accept_vpc_peering_connection = accept_response
 
 
 def _patch_iam() -> None:

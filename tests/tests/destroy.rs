@@ -122,7 +122,7 @@ async fn region_teardown_then_full_destroy() {
 
     let out = p.ok(&["destroy", "--region", "ap-southeast-1", "--yes"]);
     assert!(
-        out.stdout.contains("0 to add, 0 to change, 54 to destroy."),
+        out.stdout.contains("0 to add, 2 to change, 76 to destroy."),
         "{out:?}"
     );
     let ap = census(&emu, "ap-southeast-1", stack).await;
@@ -187,10 +187,42 @@ async fn region_teardown_then_full_destroy() {
         after.keys().all(|a| !a.starts_with("ap-southeast-1/")),
         "{after:?}"
     );
+    // Nothing outside the region changes its id. What pointed at the region goes with it: the
+    // other regions' peerings to it, their routes and rules for its CIDR.
     for (a, id) in &before {
-        if !a.starts_with("ap-southeast-1/") {
+        if a.starts_with("ap-southeast-1/") {
+            continue;
+        }
+        if a.contains("ap-southeast-1") {
+            assert_eq!(after.get(a), None, "{a} still points at ap-southeast-1");
+        } else {
             assert_eq!(after.get(a), Some(id), "{a} changed");
         }
+    }
+    for r in ["us-east-1", "eu-west-1"] {
+        let c = emu.ec2(r).await;
+        let tables = c.describe_route_tables().send().await.unwrap();
+        assert!(
+            tables
+                .route_tables()
+                .iter()
+                .flat_map(|t| t.routes())
+                .all(|route| route.destination_cidr_block() != Some("10.2.0.0/16")),
+            "{r} still routes to ap-southeast-1"
+        );
+        let peerings = c.describe_vpc_peering_connections().send().await.unwrap();
+        let active: Vec<(&str, &str)> = peerings
+            .vpc_peering_connections()
+            .iter()
+            .filter(|p| p.status().and_then(|s| s.code()).map(|c| c.as_str()) == Some("active"))
+            .filter_map(|p| {
+                Some((
+                    p.requester_vpc_info()?.region()?,
+                    p.accepter_vpc_info()?.region()?,
+                ))
+            })
+            .collect();
+        assert_eq!(active, [("us-east-1", "eu-west-1")], "{r}");
     }
     for r in ["us-east-1", "eu-west-1"] {
         let c = census(&emu, r, stack).await;

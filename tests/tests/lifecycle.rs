@@ -159,3 +159,55 @@ async fn a_readiness_timeout_keeps_the_resource_and_the_next_up_completes_it() {
     assert!(st.resources.values().all(|r| r.status.as_str() == "ready"));
     assert_eq!(p.run(&["diff", "--detailed-exitcode"]).code, 0);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn peering_waits_for_the_request_and_the_acceptance() {
+    let emu = Emulator::start_with_lifecycle(2);
+    let p = Provision::new(&emu.endpoint);
+    let dir = tempfile::tempdir().unwrap();
+    let spec = dir.path().join("peered.yaml");
+    std::fs::write(
+        &spec,
+        "stack: peered\nenvironment: test\nregions:\n  \
+         us-east-1: { role: primary, cidr: 10.0.0.0/16, azs: 2 }\n  \
+         eu-west-1: { role: secondary, cidr: 10.1.0.0/16, azs: 2 }\n\
+         network: { nat_gateways: none, peering: full_mesh }\n",
+    )
+    .unwrap();
+    let spec = spec.to_str().unwrap();
+    let up = p.ok(&["up", spec, "--yes"]);
+    // The request passes `initiating-request`, the acceptance `provisioning`.
+    assert!(up.stderr.contains("is initiating-request"), "{up:?}");
+    assert!(up.stderr.contains("is provisioning"), "{up:?}");
+    let ids = p.ids("peered-test");
+    let pcx = &ids["us-east-1/ec2.vpc_peering_connection/eu-west-1"];
+    let out = emu
+        .ec2("eu-west-1")
+        .await
+        .describe_vpc_peering_connections()
+        .vpc_peering_connection_ids(pcx)
+        .send()
+        .await
+        .unwrap();
+    let c = &out.vpc_peering_connections()[0];
+    assert_eq!(
+        c.status().and_then(|s| s.code()).map(|c| c.as_str()),
+        Some("active")
+    );
+    assert_eq!(p.run(&["diff", "--detailed-exitcode"]).code, 0);
+    p.ok(&["destroy", "--yes"]);
+    let out = emu
+        .ec2("us-east-1")
+        .await
+        .describe_vpc_peering_connections()
+        .vpc_peering_connection_ids(pcx)
+        .send()
+        .await
+        .unwrap();
+    let c = &out.vpc_peering_connections()[0];
+    assert_eq!(
+        c.status().and_then(|s| s.code()).map(|c| c.as_str()),
+        Some("deleted")
+    );
+    assert!(p.state("peered-test").resources.is_empty());
+}

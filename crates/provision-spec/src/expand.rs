@@ -14,9 +14,12 @@
 //! - `ec2.security_group/<role>` for the EKS control plane, the EKS nodes, the database, the cache
 //!   and Kafka, with `ec2.security_group_rule`s by group reference only;
 //! - `ec2.network_acl/private` over the private subnets.
+//!
+//! With `peering: full_mesh`, every pair of regions is peered (see `peering`).
 
 use crate::model::{
-    CacheEngine, CacheSpec, Capacity, DatabaseSpec, DbEngine, EksSpec, KafkaSpec, NatMode, Spec,
+    CacheEngine, CacheSpec, Capacity, DatabaseSpec, DbEngine, EksSpec, KafkaSpec, NatMode,
+    PeeringMode, Spec,
 };
 use ipnet::Ipv4Net;
 use provision_core::{Address, Ref, ResourceDecl, Value};
@@ -221,7 +224,10 @@ pub fn expand_sections(spec: &Spec) -> Vec<ResourceDecl> {
             region,
             out: Vec::new(),
         };
-        network(&mut cx, &r.cidr, r.azs);
+        let private_tables = network(&mut cx, &r.cidr, r.azs);
+        if spec.network.peering == PeeringMode::FullMesh {
+            peering(&mut cx, &private_tables);
+        }
         if needs_kms(spec) {
             kms(&mut cx);
         }
@@ -242,7 +248,8 @@ pub fn expand_sections(spec: &Spec) -> Vec<ResourceDecl> {
     out
 }
 
-fn network(cx: &mut Ctx<'_>, cidr: &Ipv4Net, azs: u8) {
+/// The region's network; returns the private route tables.
+fn network(cx: &mut Ctx<'_>, cidr: &Ipv4Net, azs: u8) -> Vec<Address> {
     let region = cx.region.to_string();
     let vpc = cx.addr("ec2.vpc", "main");
     let d = ResourceDecl::new(vpc.clone())
@@ -397,12 +404,22 @@ fn network(cx: &mut Ctx<'_>, cidr: &Ipv4Net, azs: u8) {
     // The private subnets' network ACL: everything within the VPC, return traffic from the
     // internet (through the NAT gateways) on ephemeral ports, and all egress.
     let vpc_cidr = cidr.to_string();
-    let entries = json!([
-        {"rule_number": 100, "egress": false, "protocol": "-1", "rule_action": "allow", "cidr_block": vpc_cidr},
-        {"rule_number": 200, "egress": false, "protocol": "6", "rule_action": "allow", "cidr_block": "0.0.0.0/0", "from_port": 1024, "to_port": 65535},
-        {"rule_number": 210, "egress": false, "protocol": "17", "rule_action": "allow", "cidr_block": "0.0.0.0/0", "from_port": 1024, "to_port": 65535},
-        {"rule_number": 100, "egress": true, "protocol": "-1", "rule_action": "allow", "cidr_block": "0.0.0.0/0"},
-    ]);
+    let mut entries = vec![
+        json!({"rule_number": 100, "egress": false, "protocol": "-1", "rule_action": "allow", "cidr_block": vpc_cidr}),
+        json!({"rule_number": 200, "egress": false, "protocol": "6", "rule_action": "allow", "cidr_block": "0.0.0.0/0", "from_port": 1024, "to_port": 65535}),
+        json!({"rule_number": 210, "egress": false, "protocol": "17", "rule_action": "allow", "cidr_block": "0.0.0.0/0", "from_port": 1024, "to_port": 65535}),
+        json!({"rule_number": 100, "egress": true, "protocol": "-1", "rule_action": "allow", "cidr_block": "0.0.0.0/0"}),
+    ];
+    // Peered regions' VPCs, like this VPC: everything (security groups do the filtering).
+    if cx.spec.network.peering == PeeringMode::FullMesh {
+        for (k, (_, peer_cidr)) in peers(cx.spec, cx.region).iter().enumerate() {
+            entries.push(
+                json!({"rule_number": 110 + 10 * k, "egress": false, "protocol": "-1",
+                "rule_action": "allow", "cidr_block": peer_cidr.to_string()}),
+            );
+        }
+    }
+    let entries = Value::Array(entries);
     let subnet_ids: Vec<Value> = private
         .iter()
         .map(|(a, _)| provision_core::Ref::new(a.clone(), "id").to_value())
@@ -413,6 +430,98 @@ fn network(cx: &mut Ctx<'_>, cidr: &Ipv4Net, azs: u8) {
         .with("subnet_ids", Value::Array(subnet_ids))
         .with("tags", cx.tags("private", &[]));
     cx.push(d);
+    private_tables
+}
+
+/// The other regions of the spec with their CIDRs, primary first, then by name.
+fn peers(spec: &Spec, region: &str) -> Vec<(String, Ipv4Net)> {
+    spec.region_names()
+        .into_iter()
+        .filter(|r| *r != region)
+        .filter_map(|r| Some((r.to_string(), spec.regions.get(r)?.cidr)))
+        .collect()
+}
+
+/// The region's side of the full mesh. For each pair of regions, the one that comes first in
+/// `region_names` (the primary, else the first by name) requests and the other accepts:
+/// - `ec2.vpc_peering_connection/<peer>` (requester) or `ec2.vpc_peering_accepter/<peer>`;
+/// - `ec2.vpc_peering_options/<peer>`: DNS resolution of the peer's private names, set by each
+///   side in its own region once the connection is active;
+/// - `ec2.route/<private table>-to-<peer>`: the peer's CIDR through the connection, in every
+///   private route table (routes point at the acceptance, so they wait for it);
+/// - `ec2.security_group_rule`s scoped to the peer's CIDR for what crosses the peering: the
+///   database from its replicas' regions, Kafka from the regions it is mirrored to.
+fn peering(cx: &mut Ctx<'_>, private_tables: &[Address]) {
+    let order = cx.spec.region_names();
+    let me = order.iter().position(|r| *r == cx.region).unwrap_or(0);
+    for (peer, peer_cidr) in peers(cx.spec, cx.region) {
+        let them = order.iter().position(|r| *r == peer).unwrap_or(0);
+        let accepter = if me < them {
+            let connection = cx.addr("ec2.vpc_peering_connection", &peer);
+            let d = ResourceDecl::new(connection)
+                .with_ref("vpc_id", &cx.addr("ec2.vpc", "main"), "id")
+                .with_ref("peer_vpc_id", &Address::new(&peer, "ec2.vpc", "main"), "id")
+                .with("peer_region", peer.clone())
+                .with("tags", cx.tags(&format!("peering-{peer}"), &[]));
+            cx.push(d);
+            Address::new(&peer, "ec2.vpc_peering_accepter", cx.region)
+        } else {
+            let connection = Address::new(&peer, "ec2.vpc_peering_connection", cx.region);
+            let d = ResourceDecl::new(cx.addr("ec2.vpc_peering_accepter", &peer))
+                .with_ref("vpc_peering_connection_id", &connection, "id")
+                .with("tags", cx.tags(&format!("peering-{peer}"), &[]));
+            cx.push(d)
+        };
+        let d = ResourceDecl::new(cx.addr("ec2.vpc_peering_options", &peer))
+            .with_ref("vpc_peering_connection_id", &accepter, "id")
+            .with("side", if me < them { "requester" } else { "accepter" })
+            .with("allow_remote_dns", true);
+        cx.push(d);
+        for table in private_tables {
+            let d = ResourceDecl::new(cx.addr("ec2.route", &format!("{}-to-{peer}", table.name())))
+                .with_ref("route_table_id", table, "id")
+                .with("destination_cidr_block", peer_cidr.to_string())
+                .with_ref("vpc_peering_connection_id", &accepter, "id");
+            cx.push(d);
+        }
+        let mut rules: Vec<(&str, (u16, u16), &str)> = Vec::new();
+        let primary = cx.spec.primary_region() == cx.region;
+        if primary
+            && cx
+                .spec
+                .database
+                .as_ref()
+                .is_some_and(|db| db.replicas.contains(&peer))
+        {
+            rules.push(("database", (5432, 5432), "PostgreSQL from the replica"));
+        }
+        if cx
+            .spec
+            .kafka
+            .as_ref()
+            .and_then(|k| k.mirror.as_ref())
+            .is_some_and(|m| m.from == cx.region && m.to.contains(&peer))
+        {
+            rules.push(("kafka", (9092, 9098), "Kafka from the mirror"));
+        }
+        for (group, (from, to), what) in rules {
+            let name = format!("{group}-from-{peer}");
+            let d = ResourceDecl::new(cx.addr("ec2.security_group_rule", &name))
+                .with_ref(
+                    "security_group_id",
+                    &cx.addr("ec2.security_group", group),
+                    "id",
+                )
+                .with("direction", "ingress")
+                .with("ip_protocol", "tcp")
+                .with("from_port", from)
+                .with("to_port", to)
+                .with("cidr_ipv4", peer_cidr.to_string())
+                .with("description", format!("{what} in {peer}, over the peering"))
+                .with("tags", cx.tags(&name, &[]));
+            cx.push(d);
+        }
+    }
 }
 
 /// The AWS-managed policies of the EKS roles.
@@ -981,6 +1090,54 @@ mod tests {
         assert_eq!(d.properties["destination_cidr_block"], "10.100.0.0/16");
         assert!(matches!(parse_ref("${x}"), Some(Err(_))));
         assert!(parse_ref("plain").is_none());
+    }
+
+    #[test]
+    fn prod_peers_every_pair_once() {
+        let decls = expand(&prod());
+        let of = |kind: &str| -> Vec<&ResourceDecl> {
+            decls.iter().filter(|d| d.address.kind() == kind).collect()
+        };
+        let names = |kind: &str| -> Vec<String> {
+            of(kind).iter().map(|d| d.address.to_string()).collect()
+        };
+        // The primary requests from both others; of the other two, the first by name.
+        assert_eq!(
+            names("ec2.vpc_peering_connection"),
+            [
+                "us-east-1/ec2.vpc_peering_connection/ap-southeast-1",
+                "us-east-1/ec2.vpc_peering_connection/eu-west-1",
+                "ap-southeast-1/ec2.vpc_peering_connection/eu-west-1",
+            ]
+        );
+        for a in of("ec2.vpc_peering_accepter") {
+            let deps: Vec<String> = a.dependencies().iter().map(ToString::to_string).collect();
+            let requester = format!(
+                "{}/ec2.vpc_peering_connection/{}",
+                a.address.name(),
+                a.address.region()
+            );
+            assert_eq!(deps, [requester]);
+        }
+        assert_eq!(of("ec2.vpc_peering_accepter").len(), 3);
+        assert_eq!(of("ec2.vpc_peering_options").len(), 6);
+        // Every private table of every region (3 each) to each of its 2 peers.
+        let peer_routes = of("ec2.route")
+            .into_iter()
+            .filter(|d| d.properties.contains_key("vpc_peering_connection_id"))
+            .count();
+        assert_eq!(peer_routes, 18);
+        let acl = decls
+            .iter()
+            .find(|d| d.address.to_string() == "eu-west-1/ec2.network_acl/private")
+            .unwrap();
+        let cidrs: Vec<&str> = acl.properties["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|e| e["cidr_block"].as_str())
+            .collect();
+        assert!(cidrs.contains(&"10.0.0.0/16") && cidrs.contains(&"10.2.0.0/16"));
     }
 
     #[test]

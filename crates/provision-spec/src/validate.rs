@@ -5,7 +5,7 @@ use crate::error::{Location, SpecError};
 use crate::locate::{index, join, SourceIndex};
 use crate::model::{
     Certificates, DatabaseSpec, DnsSpec, DrSpec, EdgeSpec, EksSpec, KafkaSpec, MonitoringSpec,
-    PeeringMode, Role, Spec, StorageType, GEO_DEFAULT,
+    Role, Spec, StorageType, GEO_DEFAULT,
 };
 use crate::regions::{closest_region, is_supported};
 use ipnet::Ipv4Net;
@@ -365,14 +365,6 @@ impl Validator<'_> {
 
     fn network(&mut self) {
         let net = &self.spec.network;
-        if net.peering == PeeringMode::FullMesh {
-            self.at_value(
-                "network.peering",
-                "`peering: full_mesh` is part of the spec format but VPC peering is not \
-                 implemented yet",
-                "set `peering: none` (the default) or remove the line for now",
-            );
-        }
         if net.flow_logs {
             self.at_value(
                 "network.flow_logs",
@@ -1174,10 +1166,6 @@ network: { peering: full_mesh, flow_logs: true }
         assert!(all.contains("is a /20"), "{all}");
         assert!(
             all.contains("overlaps the CIDR 10.0.0.0/16 of `us-east-1`"),
-            "{all}"
-        );
-        assert!(
-            all.contains("t.yaml:7:21: error: `peering: full_mesh`"),
             "{all}"
         );
         assert!(all.contains("`flow_logs: true`"), "{all}");

@@ -10,6 +10,7 @@ mod eip;
 mod internet_gateway;
 mod nat_gateway;
 mod network_acl;
+mod peering;
 mod route;
 mod route_table;
 mod route_table_association;
@@ -38,6 +39,9 @@ pub fn reconcilers(configs: AwsConfigs) -> Vec<Arc<dyn Reconciler>> {
         Arc::new(route_table_association::RouteTableAssociation(c.clone())),
         Arc::new(security_group::SecurityGroup(c.clone())),
         Arc::new(security_group_rule::SecurityGroupRule(c.clone())),
-        Arc::new(network_acl::NetworkAcl(c)),
+        Arc::new(network_acl::NetworkAcl(c.clone())),
+        Arc::new(peering::PeeringConnection(c.clone())),
+        Arc::new(peering::PeeringAccepter(c.clone())),
+        Arc::new(peering::PeeringOptions(c)),
     ]
 }
