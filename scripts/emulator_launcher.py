@@ -4,9 +4,11 @@ Started by `scripts/emulator start` (see that script and DESIGN.md "The emulator
 run by hand with `.venv/bin/python scripts/emulator_launcher.py --port 5000`.
 
 It builds the same WSGI app as `moto.server.main()` (DomainDispatcherApplication over
-create_backend_app, served by werkzeug with MotoRequestHandler) and wraps it in one
-addition, CallRecorder, below. moto itself is not reimplemented; model patches, if any,
-go in the clearly marked section. docs/emulator-notes.md records the probed behaviour.
+create_backend_app, served by werkzeug with MotoRequestHandler) and wraps it in two
+additions, below: CallRecorder (outermost) and RpcV2Cbor, the Smithy RPC v2 CBOR front
+door that lets the Rust SDK's CloudWatch client reach moto's CloudWatch (patch 58). moto
+itself is not reimplemented; model patches go in the clearly marked section.
+docs/emulator-notes.md records the probed behaviour.
 
 Lifecycle mode (off by default): with PROVISION_EMULATOR_LIFECYCLE=N (N >= 1) in the
 environment of `scripts/emulator start` (or of this script), objects pass through AWS's
@@ -54,6 +56,9 @@ emulator that is already running on the pidfile, whatever its mode: use a separa
 """
 
 import argparse
+import base64
+import datetime
+import gzip
 import io
 import json
 import os
@@ -64,6 +69,7 @@ import threading
 import types
 from urllib.parse import parse_qs
 
+import cbor2  # patch 58 (pinned in scripts/requirements-emulator.txt)
 from werkzeug.serving import run_simple
 
 import moto  # noqa: F401  (the pinned moto; see scripts/requirements-emulator.txt)
@@ -81,7 +87,9 @@ from moto.moto_server.werkzeug_app import (
 # right for real AWS; these only make the emulator agree with it. Found by the probe
 # recorded in docs/emulator-notes.md. Re-check them when the moto pin changes.
 # Numbered as in docs/emulator-notes.md: 1-5 EC2, 6 NAT lifecycle, 7-8 IAM, 9-10 KMS,
-# 11-19 EKS, 20-30 RDS, 31-41 ElastiCache, 42-50 MSK, 51-57 VPC peering.
+# 11-19 EKS, 20-30 RDS, 31-41 ElastiCache, 42-50 MSK, 51-57 VPC peering, 58 the RPC v2
+# CBOR front door (RpcV2Cbor, with the additions below), 59-62 CloudWatch alarms, 63-64
+# SNS.
 # ---------------------------------------------------------------------------
 
 
@@ -154,6 +162,8 @@ def apply_patches(life: Lifecycle) -> None:
     _patch_rds(life)
     _patch_elasticache(life)
     _patch_kafka(life)
+    _patch_cloudwatch()
+    _patch_sns()
 
 
 def _patch_ec2(life: Lifecycle) -> None:
@@ -3586,6 +3596,559 @@ def _patch_kafka(life: Lifecycle) -> None:
     })
 
 
+def _patch_cloudwatch() -> None:
+    from moto.cloudwatch.exceptions import (
+        CloudWatchException,
+        InvalidParameterCombination,
+        ResourceNotFoundException,
+        ValidationError,
+    )
+    from moto.cloudwatch.models import CloudWatchBackend
+    from moto.cloudwatch.responses import CloudWatchResponse
+    from moto.core.responses import ActionResult
+
+    # The SDKs' CloudWatch clients speak Smithy RPC v2 CBOR (the Rust SDK) or awsJson1_0
+    # (boto3): patch 58 serves the first through moto's handlers for the second. These
+    # patches fix the model both see.
+
+    # 59. Alarm state. moto created every alarm `OK` and a PutMetricAlarm of an existing
+    # name reset it (state, reason and StateUpdatedTimestamp) as if it were new. AWS:
+    # "When this operation creates an alarm, the alarm state is immediately set to
+    # INSUFFICIENT_DATA ... When you update an existing alarm, its state is left
+    # unchanged, but the update completely overwrites the previous configuration".
+    # (No alarm is ever evaluated here: a new alarm stays INSUFFICIENT_DATA until
+    # SetAlarmState. moto has no PutCompositeAlarm: HTTP 500.)
+    # https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html
+    #
+    # 60. Tags given to PutMetricAlarm for an existing alarm were merged into its tags.
+    # AWS: "If you are using this operation to update an existing alarm, any tags you
+    # specify in this parameter are ignored. To change the tags of an existing alarm,
+    # use TagResource or UntagResource." (Tags on the creating call are applied.)
+    put_metric_alarm = CloudWatchBackend.put_metric_alarm
+
+    def put_metric_alarm_like_aws(self, *args, **kwargs):
+        name = kwargs["name"] if "name" in kwargs else args[0]
+        old = self.alarms.get(name)
+        if old is not None:
+            kwargs["tags"] = None
+        alarm = put_metric_alarm(self, *args, **kwargs)
+        if old is None:
+            alarm.state_value = "INSUFFICIENT_DATA"
+        else:
+            alarm.state_value = old.state_value
+            alarm.state_reason = old.state_reason
+            alarm.state_reason_data = old.state_reason_data
+            alarm.state_updated_timestamp = old.state_updated_timestamp
+            alarm.history = old.history
+        return alarm
+
+    CloudWatchBackend.put_metric_alarm = put_metric_alarm_like_aws
+
+    # 61. Tags of missing alarms. DeleteAlarms left the alarm's tags behind, so
+    # ListTagsForResource of the deleted alarm still listed them and a new alarm of the
+    # same name came back with them. ListTagsForResource of any other ARN answered `[]`,
+    # and UntagResource of an existing alarm that had no tags answered
+    # ResourceNotFoundException. AWS deletes an alarm with its tags and answers
+    # ResourceNotFoundException (404) for ListTagsForResource, TagResource and
+    # UntagResource unless the ARN is an alarm or Contributor Insights rule of the region.
+    # https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_ListTagsForResource.html
+    # https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_UntagResource.html
+    def taggable(backend, arn):
+        return any(a.alarm_arn == arn for a in backend.alarms.values()) or any(
+            r.rule_arn == arn for r in backend.insight_rules.values())
+
+    delete_alarms = CloudWatchBackend.delete_alarms
+
+    def delete_alarms_with_tags(self, alarm_names):
+        for name in alarm_names:
+            if name in self.alarms:
+                self.tagger.delete_all_tags_for_resource(self.alarms[name].alarm_arn)
+        delete_alarms(self, alarm_names)
+
+    def list_tags_checked(self, arn):
+        if not taggable(self, arn):
+            raise ResourceNotFoundException
+        return self.tagger.get_tag_dict_for_resource(arn)
+
+    def untag_resource_checked(self, arn, tag_keys):
+        if not taggable(self, arn):
+            raise ResourceNotFoundException
+        self.tagger.untag_resource_using_names(arn, tag_keys)
+
+    CloudWatchBackend.delete_alarms = delete_alarms_with_tags
+    CloudWatchBackend.list_tags_for_resource = list_tags_checked
+    CloudWatchBackend.untag_resource = untag_resource_checked
+
+    # 62. DescribeAlarms applied one filter only (ActionPrefix, else AlarmNamePrefix,
+    # else AlarmNames, else StateValue), ignored AlarmTypes (metric alarms came back
+    # whatever was asked, composite ones always), and ignored MaxRecords and NextToken
+    # (everything on one page). AWS combines the filters; AlarmNames and AlarmNamePrefix
+    # exclude each other (InvalidParameterCombination here); without AlarmTypes "only
+    # metric alarms are returned"; MaxRecords (1-100) pages, with NextToken to go on
+    # and InvalidNextToken for a token it didn't issue. Assumptions, not documented:
+    # pages of 50 without MaxRecords, alarms in name order, the message texts.
+    # https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_DescribeAlarms.html
+    class InvalidNextToken(CloudWatchException):
+        code = "InvalidNextToken"
+
+    def page_token(name):
+        return base64.urlsafe_b64encode(f"alarm:{name}".encode()).decode()
+
+    def after_token(token):
+        try:
+            text = base64.urlsafe_b64decode(token.encode()).decode()
+        except (ValueError, UnicodeError):
+            text = ""
+        if not text.startswith("alarm:"):
+            raise InvalidNextToken("The service returned an invalid next token.")
+        return text[len("alarm:"):]
+
+    def describe_alarms_like_aws(self):
+        names = self._get_param("AlarmNames") or []
+        prefix = self._get_param("AlarmNamePrefix")
+        if names and prefix:
+            raise InvalidParameterCombination(
+                "AlarmNamePrefix and AlarmNames cannot be specified together.")
+        types = self._get_param("AlarmTypes") or ["MetricAlarm"]
+        state = self._get_param("StateValue")
+        action_prefix = self._get_param("ActionPrefix")
+        max_records = self._get_param("MaxRecords")
+        max_records = 50 if max_records is None else int(max_records)
+        if not 1 <= max_records <= 100:
+            raise ValidationError(
+                f"1 validation error detected: Value '{max_records}' at 'maxRecords' failed"
+                " to satisfy constraint: Member must have value between 1 and 100")
+        token = self._get_param("NextToken")
+        after = after_token(token) if token else None
+
+        def wanted(alarm):
+            kind = "MetricAlarm" if alarm.rule is None else "CompositeAlarm"
+            return (kind in types
+                    and (not names or alarm.name in names)
+                    and (not prefix or alarm.name.startswith(prefix))
+                    and (not state or alarm.state_value == state)
+                    and (not action_prefix or any(
+                        a.startswith(action_prefix) for a in alarm.alarm_actions))
+                    and (after is None or alarm.name > after))
+
+        found = sorted((a for a in self.cloudwatch_backend.alarms.values() if wanted(a)),
+                       key=lambda a: a.name)
+        page = found[:max_records]
+        result = {
+            "MetricAlarms": [a for a in page if a.rule is None],
+            "CompositeAlarms": [a for a in page if a.rule is not None],
+        }
+        if len(found) > max_records:
+            result["NextToken"] = page_token(page[-1].name)
+        return ActionResult(result)
+
+    CloudWatchResponse.describe_alarms = describe_alarms_like_aws
+
+
+# SNS protocols whose subscriptions wait for the endpoint's owner to confirm (patch 64).
+_SNS_CONFIRMED_BY_OWNER = ("email", "email-json", "http", "https")
+
+
+def _sns_pending(subscription) -> bool:
+    return str(subscription.attributes.get("PendingConfirmation")).lower() == "true"
+
+
+def confirm_sns_subscriptions(endpoint=None) -> list:
+    """Test addition (patch 64): what the recipient's click on the confirmation link does.
+
+    Confirms every pending subscription (of every account and region), or those to
+    `endpoint`; returns their ARNs. Served as POST /_provision/sns/confirm-subscriptions.
+    """
+    from moto.sns.models import sns_backends
+
+    confirmed = []
+    for regions in list(sns_backends.values()):
+        for backend in list(regions.values()):
+            for sub in list(backend.subscriptions.values()):
+                if _sns_pending(sub) and endpoint in (None, sub.endpoint):
+                    sub.attributes["PendingConfirmation"] = False
+                    sub.attributes["ConfirmationWasAuthenticated"] = True
+                    confirmed.append(sub.arn)
+    return confirmed
+
+
+def _patch_sns() -> None:
+    from moto.core.responses import ActionResult
+    from moto.core.utils import camelcase_to_underscores
+    from moto.sns.exceptions import SNSInvalidParameter
+    from moto.sns.models import SNSBackend, Topic
+    from moto.sns.responses import SNSResponse
+    from moto.sns.utils import make_arn_for_topic
+
+    # 63. CreateTopic of a name the account already has returned the existing topic
+    # whatever Tags and Attributes came with it, and silently dropped them. AWS
+    # returns the existing ARN only when the call asks for nothing different (CreateTopic
+    # "is idempotent"); with tags or attributes other than the topic's it answers
+    # InvalidParameter (400) "Invalid parameter: Tags Reason: Topic already exists with
+    # different tags" (or "... Attributes Reason: ... different attributes"). Tags are
+    # changed with TagResource/UntagResource, attributes with SetTopicAttributes.
+    # https://docs.aws.amazon.com/sns/latest/api/API_CreateTopic.html
+    # the AWS answer as recorded in https://github.com/localstack/localstack/issues/2405
+    create_topic = SNSBackend.create_topic
+
+    def same_value(name, current, wanted):
+        if name in ("Policy", "DeliveryPolicy", "DataProtectionPolicy"):
+            try:
+                return json.loads(current) == json.loads(wanted)
+            except (TypeError, ValueError):
+                pass
+        return str(current).lower() == str(wanted).lower()
+
+    def create_topic_like_aws(self, name, attributes=None, tags=None):
+        topic = self.topics.get(make_arn_for_topic(self.account_id, name, self.region_name))
+        if topic is not None:
+            if any(topic._tags.get(k) != v for k, v in (tags or {}).items()):
+                raise SNSInvalidParameter(
+                    "Invalid parameter: Tags Reason: Topic already exists with different tags")
+            for key, value in (attributes or {}).items():
+                current = getattr(topic, camelcase_to_underscores(key), None)
+                if not same_value(key, current, value):
+                    raise SNSInvalidParameter("Invalid parameter: Attributes Reason: Topic"
+                                              " already exists with different attributes")
+        return create_topic(self, name, attributes, tags)
+
+    SNSBackend.create_topic = create_topic_like_aws
+
+    # 64. Subscriptions that need confirmation were confirmed at once. In AWS a
+    # subscription to an email, email-json, http or https endpoint (of the topic's
+    # account) is pending until the endpoint's owner confirms it (ConfirmSubscription with
+    # the token SNS sent there); unconfirmed ones are deleted after 48 hours. Now:
+    #   - Subscribe answers SubscriptionArn "pending confirmation", or with
+    #     ReturnSubscriptionArn=true the subscription's ARN. A repeat Subscribe of the
+    #     same endpoint answers the same way and makes no second subscription.
+    #   - ListSubscriptions and ListSubscriptionsByTopic show it with SubscriptionArn
+    #     "PendingConfirmation".
+    #   - GetSubscriptionAttributes (by the ARN) says PendingConfirmation "true" and
+    #     ConfirmationWasAuthenticated "false".
+    #   - Unsubscribe of it answers InvalidParameter "Invalid parameter: SubscriptionArn
+    #     Reason: Cannot unsubscribe a subscription that is pending confirmation", and
+    #     of a value that isn't an ARN (e.g. "PendingConfirmation") InvalidParameter too.
+    #     DeleteTopic still deletes it.
+    #   - GetTopicAttributes counts SubscriptionsPending and SubscriptionsConfirmed (moto
+    #     always said 0).
+    # Test addition: POST /_provision/sns/confirm-subscriptions[?endpoint=E] confirms
+    # them, as the recipient's click would (ConfirmSubscription stays moto's no-op: the
+    # emulator sends no token anywhere).
+    # https://docs.aws.amazon.com/sns/latest/api/API_Subscribe.html
+    # https://docs.aws.amazon.com/sns/latest/api/API_GetSubscriptionAttributes.html
+    # https://docs.aws.amazon.com/sns/latest/dg/SendMessageToHttp.confirm.html
+    # https://aws.amazon.com/about-aws/whats-new/2023/05/amazon-sns-automatic-deletion-unconfirmed-subscriptions/
+    # https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/sns_topic_subscription
+    subscribe = SNSBackend.subscribe
+
+    def subscribe_pending(self, topic_arn, endpoint, protocol):
+        known = self._find_subscription(topic_arn, endpoint, protocol)
+        sub = subscribe(self, topic_arn, endpoint, protocol)
+        if known is None and protocol in _SNS_CONFIRMED_BY_OWNER:
+            sub.attributes["PendingConfirmation"] = True
+            sub.attributes["ConfirmationWasAuthenticated"] = False
+        return sub
+
+    subscribe_response = SNSResponse.subscribe
+
+    def subscribe_response_like_aws(self):
+        result = subscribe_response(self)
+        sub = self.backend.subscriptions.get(result.result["SubscriptionArn"])
+        if sub is not None and _sns_pending(sub) and not self._get_bool_param(
+                "ReturnSubscriptionArn", False):
+            return ActionResult({"SubscriptionArn": "pending confirmation"})
+        return result
+
+    def listed(subs):
+        return [{
+            "SubscriptionArn": "PendingConfirmation" if _sns_pending(s) else s.arn,
+            "Owner": s.owner,
+            "Protocol": s.protocol,
+            "Endpoint": s.endpoint,
+            "TopicArn": s.topic_arn,
+        } for s in subs]
+
+    def list_subscriptions_response(self):
+        subs, token = self.backend.list_subscriptions(next_token=self._get_param("NextToken"))
+        return ActionResult({"Subscriptions": listed(subs), "NextToken": token})
+
+    def list_subscriptions_by_topic_response(self):
+        subs, token = self.backend.list_subscriptions_by_topic(
+            self._get_param("TopicArn"), next_token=self._get_param("NextToken"))
+        return ActionResult({"Subscriptions": listed(subs), "NextToken": token})
+
+    unsubscribe = SNSBackend.unsubscribe
+
+    def unsubscribe_checked(self, subscription_arn):
+        sub = self.subscriptions.get(subscription_arn)
+        if sub is not None and _sns_pending(sub):
+            raise SNSInvalidParameter("Invalid parameter: SubscriptionArn Reason: Cannot"
+                                      " unsubscribe a subscription that is pending confirmation")
+        if sub is None and not str(subscription_arn).startswith("arn:"):
+            raise SNSInvalidParameter("Invalid parameter: SubscriptionArn")
+        unsubscribe(self, subscription_arn)
+
+    def counted(pending):
+        def count(topic):
+            return sum(1 for s in topic.sns_backend.subscriptions.values()
+                       if s.topic is topic and _sns_pending(s) == pending)
+
+        return property(count, lambda topic, value: None)  # moto's __init__ sets 0
+
+    SNSBackend.subscribe = subscribe_pending
+    SNSBackend.unsubscribe = unsubscribe_checked
+    SNSResponse.subscribe = subscribe_response_like_aws
+    SNSResponse.list_subscriptions = list_subscriptions_response
+    SNSResponse.list_subscriptions_by_topic = list_subscriptions_by_topic_response
+    Topic.subscriptions_pending = counted(True)
+    Topic.subscriptions_confimed = counted(False)  # sic: moto's attribute name
+
+
+# ---------------------------------------------------------------------------
+# Addition: the Smithy RPC v2 CBOR front door (patch 58)
+#
+# Why: the Rust SDK's CloudWatch client (aws-sdk-cloudwatch 1.140) speaks Smithy RPC v2
+# CBOR, which moto 5.2.5 doesn't know (its CloudWatch speaks awsQuery and awsJson1_0).
+# This middleware answers that protocol by translating each call to the awsJson1_0 call
+# moto serves, and moto's answer back:
+#
+#   POST /service/GraniteServiceVersion20100801/operation/<Op>     (smithy-protocol:
+#   rpc-v2-cbor, Content-Type: application/cbor, body: a CBOR map of the input members)
+#   -> POST / with X-Amz-Target: GraniteServiceVersion20100801.<Op> and the same
+#      members as JSON; every other header (Authorization, x-moto-account-id) is kept,
+#      so moto routes by the SigV4 scope (service `monitoring`, the region) as usual.
+#   <- 2xx: a CBOR map of the output members (nothing for operations without output);
+#      errors: a CBOR map {"__type": "com.amazonaws.cloudwatch#<Shape>", "message", ...}
+#      with moto's status and x-amzn-query-error header ("<Code>;Sender", which the SDKs
+#      of awsQueryCompatible services read the error code from). Every response carries
+#      smithy-protocol: rpc-v2-cbor.
+#
+# Types come from botocore's service model (the operation's input/output shapes), both
+# ways: timestamps are CBOR tag 1 (epoch seconds) in CBOR and epoch numbers in JSON, blobs
+# byte strings in CBOR and base64 in JSON, doubles CBOR floats, integers CBOR integers.
+# A body moto couldn't answer in JSON (an HTML 500) becomes __type "InternalFailure".
+# This layer itself answers undecodable CBOR with SerializationException (400), an
+# operation not in the model with UnknownOperationException (404), and a call without
+# an Authorization header (moto couldn't route it) with MissingAuthenticationToken
+# (403). gzip request bodies (Content-Encoding: the SDKs' request compression) are
+# inflated.
+# https://smithy.io/2.0/additional-specs/protocols/smithy-rpc-v2.html
+# https://smithy.io/2.0/aws/protocols/aws-query-protocol.html#aws-protocols-awsquerycompatible-trait
+# https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/Welcome.html
+# ---------------------------------------------------------------------------
+
+_RPCV2_PATH = re.compile(r"/service/(?P<service>[^/]+)/operation/(?P<operation>[^/]+)")
+
+
+class RpcV2Cbor:
+    """WSGI middleware: serves Smithy RPC v2 CBOR calls through moto's awsJson1_0 handlers."""
+
+    # Smithy service name (the path's) -> (botocore service, Smithy namespace for __type)
+    SERVICES = {"GraniteServiceVersion20100801": ("cloudwatch", "com.amazonaws.cloudwatch")}
+
+    def __init__(self, app):
+        self.app = app
+        self.lock = threading.Lock()
+        self.models = {}  # botocore service name -> ServiceModel, loaded on first use
+
+    def __call__(self, environ, start_response):
+        m = _RPCV2_PATH.fullmatch(environ.get("PATH_INFO", ""))
+        if m is None or m.group("service") not in self.SERVICES or (
+                environ.get("REQUEST_METHOD") != "POST"):
+            return self.app(environ, start_response)
+        return self.translate(environ, start_response, *m.group("service", "operation"))
+
+    def model(self, name):
+        with self.lock:
+            if name not in self.models:
+                import botocore.session
+
+                self.models[name] = botocore.session.get_session().get_service_model(name)
+            return self.models[name]
+
+    def translate(self, environ, start_response, service, operation):
+        from botocore.model import OperationNotFoundError
+
+        model = self.model(self.SERVICES[service][0])
+        namespace = self.SERVICES[service][1]
+        try:
+            op = model.operation_model(operation)
+        except OperationNotFoundError:
+            return self.answer(start_response, "404 Not Found", [], {
+                "__type": "smithy.framework#UnknownOperationException",
+                "message": f"Unknown operation {operation} of {service}"})
+
+        if not environ.get("HTTP_AUTHORIZATION"):
+            # moto routes by the SigV4 scope; AWS refuses unsigned calls the same way:
+            # https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/CommonErrors.html
+            return self.answer(start_response, "403 Forbidden", [
+                ("x-amzn-query-error", "MissingAuthenticationToken;Sender")], {
+                "__type": f"{namespace}#MissingAuthenticationTokenException",
+                "message": "The request must contain a valid (registered) AWS access key ID."})
+
+        body = _read_body(environ)
+        try:
+            if "gzip" in environ.get("HTTP_CONTENT_ENCODING", "").lower():
+                body = gzip.decompress(body)
+            document = cbor2.loads(body) if body else {}
+            if not isinstance(document, dict):
+                raise ValueError("the body is not a CBOR map")
+        except Exception as e:  # noqa: BLE001  (any decoding failure is the client's)
+            return self.answer(start_response, "400 Bad Request", [], {
+                "__type": "smithy.framework#SerializationException",
+                "message": f"Cannot decode the rpc-v2-cbor request body: {e}"})
+
+        data = json.dumps(_cbor_to_json(document, op.input_shape) or {}).encode()
+        inner = dict(environ)
+        for key in ("HTTP_CONTENT_ENCODING", "HTTP_TRANSFER_ENCODING", "HTTP_SMITHY_PROTOCOL"):
+            inner.pop(key, None)
+        inner.update({
+            "PATH_INFO": "/",
+            "RAW_URI": "/",
+            "REQUEST_URI": "/",
+            "QUERY_STRING": "",
+            "CONTENT_TYPE": "application/x-amz-json-1.0",
+            "CONTENT_LENGTH": str(len(data)),
+            "HTTP_ACCEPT": "application/json",
+            "HTTP_X_AMZ_TARGET": f"{model.metadata['targetPrefix']}.{op.name}",
+            "wsgi.input": io.BytesIO(data),
+        })
+        status, headers, raw = _call_wsgi(self.app, inner)
+
+        keep = [(k, v) for k, v in headers if k.lower() not in (
+            "content-type", "content-length", "status", "x-amzn-errortype")]
+        code = int(status.split()[0])
+        if code < 300:
+            if op.output_shape is None:
+                return self.answer(start_response, status, keep, None)
+            try:
+                result = json.loads(raw) if raw.strip() else {}
+            except ValueError:
+                result = None
+            if isinstance(result, dict):
+                return self.answer(start_response, status, keep,
+                                   _json_to_cbor(result, op.output_shape))
+            status, code = "500 Internal Server Error", 500  # not JSON: moto failed
+
+        try:
+            error = json.loads(raw)
+        except ValueError:
+            error = None
+        if not isinstance(error, dict):
+            text = raw.decode("utf-8", "replace")
+            return self.answer(start_response, status, keep, {
+                "__type": "InternalFailure",
+                "message": re.sub(r"<[^>]+>|\s+", " ", text).strip()[:500]})
+        name = str(error.pop("__type", "")).rsplit("#", 1)[-1] or "InternalFailure"
+        message = error.pop("message", None)
+        message = error.pop("Message", None) or message
+        shape = model.shape_for(name) if name in model.shape_names else None
+        members = shape.members if shape is not None else {}
+        out = {"__type": f"{namespace}#{name}"}
+        out.update(_json_to_cbor(error, shape) if shape is not None else {})
+        if message is not None:
+            out["Message" if "Message" in members else "message"] = message
+        if (model.metadata.get("awsQueryCompatible") is not None and not any(
+                k.lower() == "x-amzn-query-error" for k, _ in keep)):
+            query_code = (shape.metadata.get("error", {}).get("code", name)
+                          if shape is not None else name)
+            keep.append(("x-amzn-query-error",
+                         f"{query_code};{'Sender' if code < 500 else 'Receiver'}"))
+        return self.answer(start_response, status, keep, out)
+
+    @staticmethod
+    def answer(start_response, status, headers, document):
+        headers = list(headers) + [("smithy-protocol", "rpc-v2-cbor")]
+        data = b""
+        if document is not None:
+            data = cbor2.dumps(document)
+            headers.append(("Content-Type", "application/cbor"))
+        headers.append(("Content-Length", str(len(data))))
+        start_response(status, headers)
+        return [data]
+
+
+def _call_wsgi(app, environ):
+    """Run a WSGI app to completion: (status, headers, body bytes)."""
+    answer = {}
+    chunks = []
+
+    def start_response(status, headers, exc_info=None):
+        answer["status"], answer["headers"] = status, list(headers)
+        return chunks.append
+
+    result = app(environ, start_response)
+    try:
+        for chunk in result:
+            chunks.append(chunk)
+    finally:
+        if hasattr(result, "close"):
+            result.close()
+    return answer["status"], answer["headers"], b"".join(chunks)
+
+
+def _epoch_seconds(value):
+    if isinstance(value, cbor2.CBORTag):  # tag 1 cbor2 didn't turn into a datetime
+        value = value.value
+    if isinstance(value, datetime.datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=datetime.timezone.utc)
+        return value.timestamp()
+    if isinstance(value, str):  # an ISO 8601 string (moto's XML-era answers)
+        return datetime.datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+    return value
+
+
+def _cbor_to_json(value, shape):
+    """A decoded CBOR input value -> its awsJson form, by the botocore shape."""
+    if value is None:
+        return None
+    kind = shape.type_name if shape is not None else None
+    if kind == "structure" and isinstance(value, dict):
+        return {k: _cbor_to_json(v, shape.members.get(k)) for k, v in value.items()
+                if v is not None}  # Smithy: a null member is an absent one
+    if kind == "list" and isinstance(value, list):
+        return [_cbor_to_json(v, shape.member) for v in value]
+    if kind == "map" and isinstance(value, dict):
+        return {k: _cbor_to_json(v, shape.value) for k, v in value.items() if v is not None}
+    if kind == "timestamp" or isinstance(value, (datetime.datetime, cbor2.CBORTag)):
+        return _epoch_seconds(value)
+    if isinstance(value, (bytes, bytearray)):  # blobs: base64 in JSON
+        return base64.b64encode(value).decode()
+    if isinstance(value, dict):  # a member the model doesn't know: pass it on as it is
+        return {k: _cbor_to_json(v, None) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_cbor_to_json(v, None) for v in value]
+    return value
+
+
+def _json_to_cbor(value, shape):
+    """moto's awsJson output value -> the CBOR-typed value, by the botocore shape."""
+    if value is None:
+        return None
+    kind = shape.type_name if shape is not None else None
+    if kind == "structure" and isinstance(value, dict):
+        return {k: _json_to_cbor(v, shape.members.get(k)) for k, v in value.items()
+                if v is not None}
+    if kind == "list" and isinstance(value, list):
+        return [_json_to_cbor(v, shape.member) for v in value]
+    if kind == "map" and isinstance(value, dict):
+        return {k: _json_to_cbor(v, shape.value) for k, v in value.items() if v is not None}
+    if kind == "timestamp":
+        return cbor2.CBORTag(1, float(_epoch_seconds(value)))
+    if kind == "blob":
+        return base64.b64decode(value) if isinstance(value, str) else bytes(value)
+    if kind in ("double", "float"):
+        return float(value)
+    if kind in ("integer", "long"):
+        return int(value)
+    if kind == "boolean":
+        return value if isinstance(value, bool) else str(value).lower() == "true"
+    if kind == "string":
+        return str(value)
+    return value
+
+
 # ---------------------------------------------------------------------------
 # Addition for tests: the call recorder
 #
@@ -3595,8 +4158,12 @@ def _patch_kafka(life: Lifecycle) -> None:
 #
 #   GET  /_provision/calls        -> {"calls": [{"service", "region", "action"}, ...]}
 #   POST /_provision/calls/reset  -> clears the log
+#   POST /_provision/sns/confirm-subscriptions[?endpoint=E] -> {"confirmed": [ARN, ...]}
+#        (patch 64: confirms pending SNS subscriptions, as their recipients would)
 #
-# Requests under /moto-api/ and /_provision/ are not recorded.
+# Requests under /moto-api/ and /_provision/ are not recorded. The recorder sits outside
+# the RPC v2 CBOR front door (patch 58), so those calls are recorded too, failed ones
+# included, with the operation name as the action.
 # ---------------------------------------------------------------------------
 
 # SigV4: "AWS4-HMAC-SHA256 Credential=AKID/20240101/us-east-1/ec2/aws4_request, ..."
@@ -3625,7 +4192,12 @@ class CallRecorder:
         m = _SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
         service, region = (m.group(2), m.group(1)) if m else (None, None)
         target = environ.get("HTTP_X_AMZ_TARGET")
-        if target:
+        rpcv2 = _RPCV2_PATH.fullmatch(path)
+        if rpcv2:
+            # Smithy RPC v2 CBOR (CloudWatch from the Rust SDK; patch 58): the path's
+            # operation, as the same call over JSON or query would be recorded.
+            action = rpcv2.group("operation")
+        elif target:
             # JSON protocols: "X-Amz-Target: Service_20xx.Action".
             action = target.rsplit(".", 1)[-1]
         else:
@@ -3650,6 +4222,9 @@ class CallRecorder:
             with self.lock:
                 self.calls.clear()
             body = {"calls": []}
+        elif path == "/_provision/sns/confirm-subscriptions" and method == "POST":
+            endpoint = _first(parse_qs(environ.get("QUERY_STRING", "")).get("endpoint"))
+            body = {"confirmed": confirm_sns_subscriptions(endpoint)}  # patch 64
         else:
             start_response("404 Not Found", [("Content-Type", "application/json")])
             return [b'{"error":"unknown /_provision/ endpoint"}']
@@ -3682,7 +4257,8 @@ def _read_body(environ) -> bytes:
 
 
 # ---------------------------------------------------------------------------
-# Server: as moto.server.main() does, with the recorder around moto's app.
+# Server: as moto.server.main() does, with the recorder and the RPC v2 CBOR front door
+# (patch 58) around moto's app.
 # ---------------------------------------------------------------------------
 
 
@@ -3715,7 +4291,7 @@ def main(argv=None) -> None:
     run_simple(
         args.host,
         args.port,
-        CallRecorder(moto_app),
+        CallRecorder(RpcV2Cbor(moto_app)),
         threaded=True,
         request_handler=MotoRequestHandler,
     )

@@ -185,6 +185,14 @@ impl Emulator {
         aws_sdk_kafka::Client::new(&self.sdk_config(region).await)
     }
 
+    pub async fn sns(&self, region: &str) -> aws_sdk_sns::Client {
+        aws_sdk_sns::Client::new(&self.sdk_config(region).await)
+    }
+
+    pub async fn cloudwatch(&self, region: &str) -> aws_sdk_cloudwatch::Client {
+        aws_sdk_cloudwatch::Client::new(&self.sdk_config(region).await)
+    }
+
     pub async fn iam(&self) -> aws_sdk_iam::Client {
         aws_sdk_iam::Client::new(&self.sdk_config("us-east-1").await)
     }

@@ -122,7 +122,7 @@ async fn region_teardown_then_full_destroy() {
 
     let out = p.ok(&["destroy", "--region", "ap-southeast-1", "--yes"]);
     assert!(
-        out.stdout.contains("0 to add, 2 to change, 76 to destroy."),
+        out.stdout.contains("0 to add, 2 to change, 82 to destroy."),
         "{out:?}"
     );
     let ap = census(&emu, "ap-southeast-1", stack).await;

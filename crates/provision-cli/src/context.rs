@@ -6,7 +6,7 @@ use provision_aws::AwsConfigs;
 use provision_core::{FieldMode, Plan, ReconcileContext, Registry, ResourceDecl};
 use provision_engine::{ApplyOptions, ApplyReport, Timeouts};
 use provision_graph::ResourceGraph;
-use provision_spec::{LoadedSpec, Spec, SpecError, SpecErrors};
+use provision_spec::{LoadedSpec, OutputDecl, Spec, SpecError, SpecErrors};
 use provision_state::{SpecRecord, State, StateStore};
 use std::collections::BTreeMap;
 use std::io::{BufRead, IsTerminal, Write};
@@ -209,9 +209,86 @@ pub fn confirm(question: &str, yes: bool) -> Result<bool> {
 pub struct RunSettings {
     pub parallelism: usize,
     pub timeouts: Timeouts,
+    /// The outputs to record after the apply (None: leave them as they are).
+    pub outputs: Option<Vec<OutputDecl>>,
 }
 
-/// Apply a plan with progress, and print the summary. Returns whether everything succeeded.
+/// The outputs from what the state records: each one whose resource and field are known.
+pub fn record_outputs(state: &mut State, outputs: &[OutputDecl]) {
+    state.outputs = outputs
+        .iter()
+        .filter_map(|o| {
+            let r = state.resources.get(&o.from.address)?;
+            let v = match o.from.field.as_str() {
+                "id" => r.id.clone().map(serde_json::Value::String),
+                "arn" => r.arn.clone().map(serde_json::Value::String),
+                f => r.observed.get(f).cloned(),
+            }?;
+            (!v.is_null()).then(|| (o.name.clone(), v))
+        })
+        .collect();
+}
+
+/// Endpoints are known only once AWS has made them (a create records what it sent): read the
+/// objects whose outputs the state lacks, one observe per (kind, region), and record what they
+/// report. A failure here costs the missing outputs only, never the apply.
+async fn read_output_sources(aws: &Aws, stack_id: &str, st: &mut State, outputs: &[OutputDecl]) {
+    let missing: std::collections::BTreeSet<&provision_core::Address> = outputs
+        .iter()
+        .filter(|o| {
+            st.resources.get(&o.from.address).is_some_and(|r| {
+                r.id.is_some()
+                    && !matches!(o.from.field.as_str(), "id" | "arn")
+                    && r.observed.get(&o.from.field).is_none_or(serde_json::Value::is_null)
+            })
+        })
+        .map(|o| &o.from.address)
+        .collect();
+    if missing.is_empty() {
+        return;
+    }
+    let mut sub = st.clone();
+    sub.resources.retain(|a, _| missing.contains(a));
+    let cx = ReconcileContext {
+        stack: stack_id.to_string(),
+    };
+    match provision_engine::refresh(&aws.registry, &cx, &sub, &[]).await {
+        Ok(live) => {
+            for (a, obs) in live {
+                if let Some(r) = st.resources.get_mut(&a) {
+                    if r.id.as_deref() == Some(obs.id.as_str()) {
+                        r.arn = obs.arn;
+                        r.observed = obs.properties;
+                    }
+                }
+            }
+        }
+        Err(e) => tracing::warn!("could not read the outputs' objects: {e}"),
+    }
+}
+
+/// The outputs as `up` ends with them.
+pub fn print_outputs(outputs: &BTreeMap<String, serde_json::Value>) {
+    if outputs.is_empty() {
+        return;
+    }
+    println!("\nOutputs:");
+    let width = outputs.keys().map(String::len).max().unwrap_or(0);
+    for (k, v) in outputs {
+        println!("  {k:width$} = {}", output_text(v));
+    }
+}
+
+/// An output's value as text: strings bare, anything else as JSON.
+pub fn output_text(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Apply a plan with progress, print the summary, then record the outputs (when `outputs` is
+/// given) in the state. Returns whether everything succeeded.
 pub async fn apply(
     plan: &Plan,
     live: BTreeMap<provision_core::Address, provision_core::Observed>,
@@ -224,6 +301,7 @@ pub async fn apply(
     let RunSettings {
         parallelism,
         timeouts,
+        outputs,
     } = run;
     let steps: usize = plan
         .changes
@@ -252,6 +330,7 @@ pub async fn apply(
         events: crate::progress::printer(steps),
     };
     let state = Arc::new(Mutex::new(state));
+    let store = Arc::new(store);
     let report = provision_engine::apply(
         plan,
         live,
@@ -259,12 +338,19 @@ pub async fn apply(
         ReconcileContext {
             stack: stack_id.to_string(),
         },
-        Arc::new(store),
-        state,
+        store.clone(),
+        state.clone(),
         opts,
     )
     .await;
     print_report(&report);
+    if let Some(outputs) = outputs {
+        let mut st = state.lock().await;
+        read_output_sources(aws, stack_id, &mut st, &outputs).await;
+        record_outputs(&mut st, &outputs);
+        store.save(&mut st)?;
+        print_outputs(&st.outputs);
+    }
     Ok(report.is_success())
 }
 

@@ -52,6 +52,8 @@ enum Command {
     Validate(commands::validate::Args),
     /// Print the resource graph (DOT, or SVG with Graphviz installed).
     Graph(commands::graph::Args),
+    /// Print the endpoints and ARNs the last `up` recorded (no AWS call).
+    Output(commands::output::Args),
     /// Inspect and repair the state.
     #[command(subcommand)]
     State(commands::state::Command),
@@ -97,6 +99,7 @@ fn main() -> ExitCode {
             Command::Destroy(a) => commands::destroy::run(&global, a).await,
             Command::Validate(a) => commands::validate::run(&global, a),
             Command::Graph(a) => commands::graph::run(&global, a),
+            Command::Output(a) => commands::output::run(&global, a),
             Command::State(c) => commands::state::run(&global, c),
         }
     });

@@ -14,6 +14,8 @@ pub fn registry(configs: &AwsConfigs) -> Registry {
         provision_secretsmanager::reconcilers(configs.clone()),
         provision_elasticache::reconcilers(configs.clone()),
         provision_msk::reconcilers(configs.clone()),
+        provision_sns::reconcilers(configs.clone()),
+        provision_cloudwatch::reconcilers(configs.clone()),
     ];
     services.into_iter().flatten().for_each(|k| r.register(k));
     r

@@ -18,8 +18,8 @@
 //! With `peering: full_mesh`, every pair of regions is peered (see `peering`).
 
 use crate::model::{
-    CacheEngine, CacheSpec, Capacity, DatabaseSpec, DbEngine, EksSpec, KafkaSpec, NatMode,
-    PeeringMode, Spec,
+    CacheEngine, CacheSpec, Capacity, DatabaseSpec, DbEngine, EksSpec, KafkaSpec, MonitoringSpec,
+    NatMode, PeeringMode, Spec,
 };
 use ipnet::Ipv4Net;
 use provision_core::{Address, Ref, ResourceDecl, Value};
@@ -177,6 +177,51 @@ pub fn expand(spec: &Spec) -> Vec<ResourceDecl> {
     out
 }
 
+/// A value `up` records and `provision output` prints: an endpoint or ARN a team needs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutputDecl {
+    /// `<region>.<what>`, e.g. `eu-west-1.rds_endpoint`.
+    pub name: String,
+    pub from: Ref,
+}
+
+/// The outputs of the spec's sections: per region, whatever of these the region runs.
+pub fn outputs(spec: &Spec) -> Vec<OutputDecl> {
+    const FROM: &[(&str, &str, &str, &str)] = &[
+        ("eks.cluster", "main", "endpoint", "eks_endpoint"),
+        ("rds.db_instance", "primary", "endpoint", "rds_endpoint"),
+        ("rds.db_instance", "replica", "endpoint", "rds_endpoint"),
+        (
+            "secretsmanager.secret",
+            "db-master",
+            "arn",
+            "db_master_secret_arn",
+        ),
+        (
+            "elasticache.replication_group",
+            "main",
+            "configuration_endpoint",
+            "redis_endpoint",
+        ),
+        ("msk.cluster", "main", "arn", "msk_cluster_arn"),
+        ("sns.topic", "alerts", "arn", "alert_topic_arn"),
+    ];
+    let mut out = Vec::new();
+    for d in expand_sections(spec) {
+        let a = &d.address;
+        for (kind, name, field, what) in FROM {
+            if a.kind() == *kind && a.name() == *name {
+                out.push(OutputDecl {
+                    name: format!("{}.{what}", a.region()),
+                    from: Ref::new(a.clone(), *field),
+                });
+            }
+        }
+    }
+    out.sort_by(|x, y| x.name.cmp(&y.name));
+    out
+}
+
 /// `${<address>#<field>}` as a reference: None when `text` is not one, Err when it is one but
 /// malformed.
 pub fn parse_ref(text: &str) -> Option<Result<Ref, String>> {
@@ -242,6 +287,9 @@ pub fn expand_sections(spec: &Spec) -> Vec<ResourceDecl> {
         }
         if let Some(kafka) = &spec.kafka {
             kafka_cluster(&mut cx, kafka, r.azs);
+        }
+        if let Some(m) = &spec.monitoring {
+            monitoring(&mut cx, m);
         }
         out.extend(cx.out);
     }
@@ -782,6 +830,158 @@ fn kafka_cluster(cx: &mut Ctx<'_>, k: &KafkaSpec, azs: u8) {
     cx.push(d);
 }
 
+/// The region's alerting: an SNS topic with the alert e-mail subscribed, and CloudWatch alarms
+/// that notify it (on ALARM and back to OK) for what the spec builds in the region:
+/// - the database instance (primary or replica): CPU; the primary's free storage; a replica's
+///   lag behind the primary;
+/// - Redis: the highest engine CPU and memory use among the group's nodes (metric math over
+///   each node's metric: ElastiCache publishes them per node, named
+///   `<group>-<shard 0001..>-<node 001..>` in cluster mode).
+fn monitoring(cx: &mut Ctx<'_>, m: &MonitoringSpec) {
+    let id = cx.spec.stack_id();
+    let topic = cx.addr("sns.topic", "alerts");
+    let d = ResourceDecl::new(topic.clone())
+        .with("name", format!("{id}-alerts"))
+        .with("tags", cx.tags("alerts", &[]));
+    cx.push(d);
+    let d = ResourceDecl::new(cx.addr("sns.subscription", "alert-email"))
+        .with_ref("topic_arn", &topic, "arn")
+        .with("protocol", "email")
+        .with("endpoint", m.alert_email.clone());
+    cx.push(d);
+    let actions = json!([provision_core::Ref::new(topic.clone(), "arn").to_value()]);
+    let a = &m.alarms;
+    // (name, description, metric or metrics, evaluation periods, datapoints, threshold,
+    // comparison, depends on)
+    type AlarmRow<'a> = (String, String, Value, u32, u32, u64, &'a str, Address);
+    let mut alarms: Vec<AlarmRow> = Vec::new();
+    let simple = |ns: &str, metric: &str, dims: Value, stat: &str, period: u32| {
+        json!({"namespace": ns, "metric_name": metric, "dimensions": dims, "statistic": stat,
+               "period": period})
+    };
+    if let Some(db) = &cx.spec.database {
+        let primary = cx.spec.primary_region() == cx.region;
+        let replica = db.replicas.iter().any(|r| r == cx.region);
+        if primary || replica {
+            let (addr, ident) = if primary {
+                (cx.addr("rds.db_instance", "primary"), id.clone())
+            } else {
+                (
+                    cx.addr("rds.db_instance", "replica"),
+                    format!("{id}-replica"),
+                )
+            };
+            let dims = json!({"DBInstanceIdentifier": ident});
+            alarms.push((
+                "db-cpu".into(),
+                format!("{ident}: CPU above {}%", a.rds_cpu_pct),
+                simple("AWS/RDS", "CPUUtilization", dims.clone(), "Average", 300),
+                3,
+                3,
+                u64::from(a.rds_cpu_pct),
+                "GreaterThanThreshold",
+                addr.clone(),
+            ));
+            if primary {
+                alarms.push((
+                    "db-free-storage".into(),
+                    format!("{ident}: less than {} GiB free", a.rds_free_storage_gb),
+                    simple("AWS/RDS", "FreeStorageSpace", dims.clone(), "Minimum", 300),
+                    1,
+                    1,
+                    u64::from(a.rds_free_storage_gb) * 1024 * 1024 * 1024,
+                    "LessThanThreshold",
+                    addr.clone(),
+                ));
+            } else {
+                alarms.push((
+                    "db-replica-lag".into(),
+                    format!(
+                        "{ident}: more than {} s behind the primary",
+                        a.replica_lag_s
+                    ),
+                    simple("AWS/RDS", "ReplicaLag", dims, "Maximum", 60),
+                    5,
+                    5,
+                    u64::from(a.replica_lag_s),
+                    "GreaterThanThreshold",
+                    addr,
+                ));
+            }
+        }
+    }
+    if let Some(cache) = &cx.spec.cache {
+        let group = cache.name.clone().unwrap_or_else(|| id.clone());
+        let members: Vec<String> = (1..=cache.shards)
+            .flat_map(|shard| {
+                let group = group.clone();
+                (1..=1 + cache.replicas_per_shard)
+                    .map(move |node| format!("{group}-{shard:04}-{node:03}"))
+            })
+            .collect();
+        let addr = cx.addr("elasticache.replication_group", "main");
+        for (name, metric, pct, what) in [
+            (
+                "redis-cpu",
+                "EngineCPUUtilization",
+                a.cache_cpu_pct,
+                "engine CPU",
+            ),
+            (
+                "redis-memory",
+                "DatabaseMemoryUsagePercentage",
+                a.cache_memory_pct,
+                "memory use",
+            ),
+        ] {
+            let mut queries: Vec<Value> = members
+                .iter()
+                .enumerate()
+                .map(|(k, node)| {
+                    json!({"id": format!("m{}", k + 1), "namespace": "AWS/ElastiCache",
+                           "metric_name": metric, "dimensions": {"CacheClusterId": node},
+                           "stat": "Maximum", "period": 300, "return_data": false})
+                })
+                .collect();
+            let ids: Vec<String> = (1..=members.len()).map(|k| format!("m{k}")).collect();
+            queries.push(
+                json!({"id": "highest", "expression": format!("MAX([{}])", ids.join(",")),
+                                "return_data": true}),
+            );
+            alarms.push((
+                name.into(),
+                format!("{group}: highest node {what} above {pct}%"),
+                json!({"metrics": queries}),
+                3,
+                3,
+                u64::from(pct),
+                "GreaterThanThreshold",
+                addr.clone(),
+            ));
+        }
+    }
+    for (name, description, metric, periods, datapoints, threshold, comparison, on) in alarms {
+        let mut d = ResourceDecl::new(cx.addr("cloudwatch.alarm", &name))
+            .with("alarm_name", format!("{id}-{name}"))
+            .with("description", description)
+            .with("evaluation_periods", periods)
+            .with("datapoints_to_alarm", datapoints)
+            .with("threshold", threshold)
+            .with("comparison_operator", comparison)
+            .with("treat_missing_data", "missing")
+            .with("alarm_actions", actions.clone())
+            .with("ok_actions", actions.clone())
+            .with("tags", cx.tags(&format!("alarm-{name}"), &[]))
+            .depends_on(&on);
+        if let Value::Object(fields) = metric {
+            for (k, v) in fields {
+                d = d.with(&k, v);
+            }
+        }
+        cx.push(d);
+    }
+}
+
 /// The parameter-group family and the parameter that forces TLS, per engine and version.
 fn db_family(db: &DatabaseSpec) -> (String, &'static str) {
     let major = db.version.split('.').next().unwrap_or_default();
@@ -1090,6 +1290,27 @@ mod tests {
         assert_eq!(d.properties["destination_cidr_block"], "10.100.0.0/16");
         assert!(matches!(parse_ref("${x}"), Some(Err(_))));
         assert!(parse_ref("plain").is_none());
+    }
+
+    #[test]
+    fn outputs_per_region() {
+        let names: Vec<String> = outputs(&prod()).into_iter().map(|o| o.name).collect();
+        for r in ["us-east-1", "eu-west-1", "ap-southeast-1"] {
+            for what in [
+                "eks_endpoint",
+                "rds_endpoint",
+                "redis_endpoint",
+                "msk_cluster_arn",
+                "alert_topic_arn",
+            ] {
+                assert!(names.contains(&format!("{r}.{what}")), "{r}.{what}");
+            }
+        }
+        assert!(names.contains(&"us-east-1.db_master_secret_arn".to_string()));
+        let without = prod().without_region("ap-southeast-1").unwrap();
+        assert!(outputs(&without)
+            .iter()
+            .all(|o| !o.name.starts_with("ap-southeast-1.")));
     }
 
     #[test]

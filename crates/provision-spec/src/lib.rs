@@ -24,7 +24,7 @@ pub mod regions;
 pub mod validate;
 
 pub use error::{Location, SpecError, SpecErrors};
-pub use expand::expand;
+pub use expand::{expand, outputs, OutputDecl};
 pub use load::{load, parse_str, LoadedSpec};
 pub use model::*;
 pub use regions::SUPPORTED_REGIONS;

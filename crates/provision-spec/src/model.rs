@@ -731,6 +731,12 @@ pub struct MonitoringSpec {
 pub struct AlarmsSpec {
     #[serde(default = "default_rds_cpu")]
     pub rds_cpu_pct: u32,
+    /// Free storage of a database instance below which it alarms, GiB.
+    #[serde(default = "default_rds_free_storage")]
+    pub rds_free_storage_gb: u32,
+    /// Redis memory use (DatabaseMemoryUsagePercentage) above which it alarms.
+    #[serde(default = "default_cache_memory")]
+    pub cache_memory_pct: u32,
     #[serde(default = "default_replica_lag")]
     pub replica_lag_s: u32,
     #[serde(default = "default_cache_cpu")]
@@ -743,6 +749,8 @@ impl Default for AlarmsSpec {
     fn default() -> Self {
         Self {
             rds_cpu_pct: default_rds_cpu(),
+            rds_free_storage_gb: default_rds_free_storage(),
+            cache_memory_pct: default_cache_memory(),
             replica_lag_s: default_replica_lag(),
             cache_cpu_pct: default_cache_cpu(),
             alb_5xx_per_min: default_alb_5xx(),
@@ -751,6 +759,14 @@ impl Default for AlarmsSpec {
 }
 
 fn default_rds_cpu() -> u32 {
+    80
+}
+
+fn default_rds_free_storage() -> u32 {
+    20
+}
+
+fn default_cache_memory() -> u32 {
     80
 }
 

@@ -25,6 +25,7 @@ pub const IMPLEMENTED_SECTIONS: &[&str] = &[
     "database",
     "cache",
     "kafka",
+    "monitoring",
 ];
 
 /// The most user tags a spec may set: AWS allows 50 per resource and provision adds its own.
@@ -951,6 +952,24 @@ impl Validator<'_> {
             m.alarms.cache_cpu_pct,
             1,
             100,
+        );
+        self.range(
+            "monitoring.alarms.cache_memory_pct",
+            m.alarms.cache_memory_pct,
+            1,
+            100,
+        );
+        self.range(
+            "monitoring.alarms.rds_free_storage_gb",
+            m.alarms.rds_free_storage_gb,
+            1,
+            65536,
+        );
+        self.range(
+            "monitoring.alarms.replica_lag_s",
+            m.alarms.replica_lag_s,
+            1,
+            86400,
         );
     }
 

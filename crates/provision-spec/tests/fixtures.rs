@@ -26,7 +26,7 @@ fn bad_fixtures() -> Vec<(String, PathBuf)> {
 #[test]
 fn every_bad_fixture_fails_with_its_expected_message() {
     let fixtures = bad_fixtures();
-    assert!(fixtures.len() >= 17, "only {} fixtures", fixtures.len());
+    assert!(fixtures.len() >= 40, "only {} fixtures", fixtures.len());
     let mut failures = Vec::new();
     for (name, path) in &fixtures {
         let expected_path = path.with_extension("expected");

@@ -70,6 +70,12 @@ pub async fn run(g: &Global, a: Args) -> Result<ExitCode> {
         context::RunSettings {
             parallelism: a.parallelism,
             timeouts: context::timeouts(spec.as_ref()),
+            // What is left: the outputs of the spec without the region, or none at all.
+            outputs: Some(
+                spec.as_ref()
+                    .map(provision_spec::outputs)
+                    .unwrap_or_default(),
+            ),
         },
     )
     .await?;

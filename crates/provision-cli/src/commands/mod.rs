@@ -1,6 +1,7 @@
 pub mod destroy;
 pub mod diff;
 pub mod graph;
+pub mod output;
 pub mod state;
 pub mod up;
 pub mod validate;

@@ -37,10 +37,13 @@ pub async fn run(g: &Global, a: Args) -> Result<ExitCode> {
         aws.registry.schema(k)
     })?;
     print!("{}", provision_plan::render(&plan));
+    let outputs = provision_spec::outputs(&loaded.spec);
     if !plan.has_changes() {
         state = refreshed;
         state.spec = Some(context::spec_record(&loaded));
+        context::record_outputs(&mut state, &outputs);
         store.save(&mut state)?;
+        context::print_outputs(&state.outputs);
         return Ok(ExitCode::SUCCESS);
     }
     if !context::confirm("\nDo you want to apply these changes?", a.yes)? {
@@ -60,6 +63,7 @@ pub async fn run(g: &Global, a: Args) -> Result<ExitCode> {
         context::RunSettings {
             parallelism: a.parallelism,
             timeouts: context::timeouts(Some(&loaded.spec)),
+            outputs: Some(outputs),
         },
     )
     .await?;
