@@ -239,7 +239,9 @@ async fn read_output_sources(aws: &Aws, stack_id: &str, st: &mut State, outputs:
             st.resources.get(&o.from.address).is_some_and(|r| {
                 r.id.is_some()
                     && !matches!(o.from.field.as_str(), "id" | "arn")
-                    && r.observed.get(&o.from.field).is_none_or(serde_json::Value::is_null)
+                    && r.observed
+                        .get(&o.from.field)
+                        .is_none_or(serde_json::Value::is_null)
             })
         })
         .map(|o| &o.from.address)
