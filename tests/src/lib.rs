@@ -274,6 +274,32 @@ impl Provision {
         }
     }
 
+    /// Start a run in the background (output discarded), to be killed by the test.
+    pub fn spawn(&self, args: &[&str]) -> std::process::Child {
+        Command::new(binary())
+            .arg("--state-dir")
+            .arg(self.state_dir.path())
+            .args(args)
+            .current_dir(repo_root())
+            .env("AWS_ENDPOINT_URL", &self.endpoint)
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env_remove("AWS_PROFILE")
+            .env_remove("RUST_LOG")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start provision")
+    }
+
+    /// The directory of the state files.
+    pub fn state_dir(&self) -> &Path {
+        self.state_dir.path()
+    }
+
     /// Run and insist on exit code 0.
     pub fn ok(&self, args: &[&str]) -> Run {
         let r = self.run(args);

@@ -149,3 +149,28 @@ fn declared_resources_are_checked_against_the_kinds_schemas() {
     }
     assert!(!wire.tripped());
 }
+
+#[test]
+fn the_next_run_names_a_holder_that_died() {
+    let emu = Emulator::start();
+    let p = Provision::new(&emu.endpoint);
+    p.ok(&["up", "specs/dev.yaml", "--yes"]);
+    // As a killed run leaves it: its holder still written, no lock held.
+    std::fs::write(
+        p.state_dir().join("pyairtable-dev.json.lock"),
+        r#"{"pid":4194000,"host":"ci","since":"2026-11-26T10:00:00Z","command":"provision up specs/dev.yaml"}"#,
+    )
+    .unwrap();
+    let out = p.run(&["diff", "--detailed-exitcode"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stderr.contains(
+            "the last run on pyairtable-dev, pid 4194000 on host ci since 2026-11-26T10:00:00Z"
+        ),
+        "{out:?}"
+    );
+    assert!(
+        out.stderr.contains("ended without releasing its lock"),
+        "{out:?}"
+    );
+}

@@ -154,6 +154,12 @@ pub fn open_state(g: &Global, stack: &str) -> Result<(StateStore, State)> {
     })?;
     let command: Vec<String> = std::env::args().collect();
     let store = StateStore::open(&g.state_dir, stack, &command.join(" "))?;
+    if let Some(h) = store.abandoned_by() {
+        eprintln!(
+            "note: the last run on {stack}, {h}, ended without releasing its lock (it was killed \
+             or crashed); this run takes over, and its refresh finds what that run left half done"
+        );
+    }
     let state = store.load()?;
     Ok((store, state))
 }

@@ -80,6 +80,9 @@ impl fmt::Display for LockHolder {
 pub(crate) struct LockGuard {
     file: File,
     path: PathBuf,
+    /// The holder an earlier process left in the file: it died (killed, crashed) without
+    /// releasing the lock, which the OS then released for it.
+    pub(crate) abandoned_by: Option<LockHolder>,
 }
 
 impl LockGuard {
@@ -111,10 +114,14 @@ impl LockGuard {
             }
             std::thread::sleep(ACQUIRE_RETRY_DELAY);
         }
+        // A holder still written in the file belongs to a process that ended without releasing
+        // the lock (a clean release empties the file).
+        let abandoned_by = read_holder(lock).ok().flatten();
         // From here on, dropping the guard releases the lock.
         let guard = LockGuard {
             file,
             path: lock.to_path_buf(),
+            abandoned_by,
         };
         let mut text = serde_json::to_vec(holder).map_err(|e| StateError::Encode {
             path: lock.to_path_buf(),
@@ -307,6 +314,28 @@ mod tests {
         assert!(StateStore::open(dir.path(), "s", "other").is_err());
         drop(store);
         assert_eq!(lock_holder(dir.path(), "s").unwrap(), None);
+    }
+
+    #[test]
+    fn a_holder_left_by_a_dead_process_is_named_to_the_next_opener() {
+        let dir = tempfile::tempdir().unwrap();
+        let stale = LockHolder {
+            pid: 99999,
+            host: "gone".into(),
+            since: "2020-01-01T00:00:00Z".into(),
+            command: "provision up".into(),
+        };
+        fs::write(
+            dir.path().join("s.json.lock"),
+            serde_json::to_vec(&stale).unwrap(),
+        )
+        .unwrap();
+        let store = StateStore::open(dir.path(), "s", "cmd").unwrap();
+        assert_eq!(store.abandoned_by(), Some(&stale));
+        drop(store);
+        // A clean release leaves nothing to report.
+        let store = StateStore::open(dir.path(), "s", "cmd").unwrap();
+        assert_eq!(store.abandoned_by(), None);
     }
 
     #[test]

@@ -88,6 +88,12 @@ impl StateStore {
         })
     }
 
+    /// The process that held the lock before this one and ended without releasing it (killed
+    /// or crashed), if the lock file still named one.
+    pub fn abandoned_by(&self) -> Option<&LockHolder> {
+        self._lock.abandoned_by.as_ref()
+    }
+
     /// The state file, `<dir>/<stack>.json`.
     pub fn path(&self) -> &Path {
         &self.path
