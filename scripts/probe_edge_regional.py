@@ -4,23 +4,28 @@
 ELBv2 (an internet-facing ALB in three public subnets, a target group for EKS nodes, an
 HTTPS listener with an ACM certificate and a redirecting HTTP listener), ACM (imported and
 DNS-validated certificates) and WAFv2 (a REGIONAL web ACL with a rate-based rule and AWS
-managed rule groups, associated with the ALB). See docs/emulator-notes.md, "Probed for the
-edge section (ELBv2, ACM, WAFv2 regional): not patched yet".
+managed rule groups, associated with the ALB). See docs/emulator-notes.md, "ELBv2, ACM and
+WAFv2 (regional)", and the launcher's patches 65-85.
 
-This is a report, not a test: it prints what each call returns (or which error it raises)
-and never asserts. Lines start with the call; `->` is moto's answer, `!!` marks an answer
-that differs from what AWS documents (the note after it says what AWS does).
+The first part is a report: it prints what each call returns (or which error it raises).
+Lines start with the call; `->` is the emulator's answer, `!!` marks an answer that
+differs from what AWS documents (the note after it says what AWS does). Then "Patch checks"
+asserts the patched behaviour, one `ok` or `!! FAIL` line per expectation, in a fresh VPC
+of each region; --checks-only runs just those (exit status 1 if one fails). Pass
+--lifecycle N when the emulator runs with PROVISION_EMULATOR_LIFECYCLE=N.
 
   scripts/emulator start --port 0 --pidfile /tmp/pe.pid --log /tmp/pe.log > /tmp/pe.env
   . /tmp/pe.env
   .venv/bin/python scripts/probe_edge_regional.py                  # both regions
-  .venv/bin/python scripts/probe_edge_regional.py --acm-wait 0     # skip the ISSUED wait
+  .venv/bin/python scripts/probe_edge_regional.py --checks-only    # the patch checks only
   scripts/emulator stop --pidfile /tmp/pe.pid
 
 The endpoint comes from AWS_ENDPOINT_URL. Each run uses a fresh account
-(x-moto-account-id), so runs don't collide. --acm-wait N polls DescribeCertificate of a
-requested (DNS-validated) certificate for up to N seconds, to see when moto turns it ISSUED
-(moto: MOTO_ACM_VALIDATION_WAIT seconds of wall clock after the request, default 60).
+(x-moto-account-id), so runs don't collide. --acm-wait N polls DescribeCertificate of the
+requested (DNS-validated) certificate for up to N seconds (default 0: no wait). The
+emulator issues it when its validation records are in a Route 53 zone of the account or on
+POST /_provision/acm/issue (patch 78), or by the clock only when the emulator was started
+with MOTO_ACM_VALIDATION_WAIT set; the patch checks cover the first two.
 """
 
 import argparse
@@ -44,7 +49,9 @@ from cryptography.x509.oid import NameOID
 REGIONS = ("us-east-1", "eu-west-1")
 TLS13 = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 # Route 53 hosted zone ids of ALBs, per region (AWS "Elastic Load Balancing endpoints").
-ALB_ZONE = {"us-east-1": "Z35SXDOTRQ7X7K", "eu-west-1": "Z32O12XQLNTSW2"}
+ALB_ZONE = {"us-east-1": "Z35SXDOTRQ7X7K", "eu-west-1": "Z32O12XQLNTSW2",
+            "ap-southeast-1": "Z1LMS91P8CMLE5", "us-west-2": "Z1H1FL5HABSF5",
+            "eu-central-1": "Z215JYRZR1TBD5"}
 RFC3339 = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$")
 
 MODELS = {s: boto3.session.Session().client(s, region_name="us-east-1").meta.service_model
@@ -110,7 +117,7 @@ def clients(region):
                     response_dict["body"] or b""))
 
     made = {}
-    for service in ("ec2", "elbv2", "acm", "wafv2"):
+    for service in ("ec2", "elbv2", "acm", "wafv2", "route53"):
         client = boto3.client(service, region_name=region, config=config,
                               endpoint_url=os.environ["AWS_ENDPOINT_URL"])
         client.meta.events.register("before-sign", with_account)
@@ -212,8 +219,9 @@ def probe_acm(cl, region, state):
     if resp:
         dvos = resp["Certificate"].get("DomainValidationOptions", [])
         if all("ResourceRecord" in d for d in dvos):
-            differs("ResourceRecord is there at once; AWS fills it in some seconds after "
-                    "RequestCertificate (poll until every DomainValidationOption has one)")
+            out("   (ResourceRecord is there at once; AWS fills it in some seconds after "
+                "RequestCertificate, as the emulator's lifecycle mode does: poll until every "
+                "DomainValidationOption has one)")
         if "IssuedAt" in resp["Certificate"]:
             differs("IssuedAt on a PENDING_VALIDATION certificate; AWS sets it when issued")
         names = {d["ResourceRecord"]["Name"].split(".")[0] for d in dvos if "ResourceRecord" in d}
@@ -815,6 +823,238 @@ def wait_issued(cl, region, state, seconds):
                  "StatusCode": "404", "ContentType": "text/plain"}}])
 
 
+# --- patch checks -------------------------------------------------------------------------
+
+FAILED = []
+
+
+def expect(ok, label, detail=None):
+    """One checked expectation of the launcher's patches 65-85: `ok` or `!! FAIL`."""
+    if ok:
+        out(f"ok  {label}")
+    else:
+        FAILED.append(label)
+        out(f"!! FAIL {label}" + (f": {short(detail, 600)}" if detail is not None else ""))
+
+
+def error_code(fn, **kwargs):
+    try:
+        fn(**kwargs)
+    except ClientError as e:
+        return e.response.get("Error", {}).get("Code")
+    return None
+
+
+def acm_issue_hook(arn):
+    request = urllib.request.Request(
+        os.environ["AWS_ENDPOINT_URL"] + "/_provision/acm/issue?arn=" + arn, method="POST")
+    with urllib.request.urlopen(request) as r:
+        return json.load(r)["validated"]
+
+
+def check_patches(cl, region, lifecycle):
+    """Asserts the patched behaviour (docs/emulator-notes.md patches 65-85) in `region`.
+
+    `lifecycle` is the emulator's PROVISION_EMULATOR_LIFECYCLE (0: off)."""
+    ec2, elb, acm, waf, r53 = (cl[s] for s in ("ec2", "elbv2", "acm", "wafv2", "route53"))
+    section(f"Patch checks {region} (lifecycle {lifecycle or 'off'})")
+    vpc, subnets, sg, _ = network(ec2, region, 30 if region == "us-east-1" else 40)
+
+    def lb_state(arn):
+        return elb.describe_load_balancers(LoadBalancerArns=[arn])["LoadBalancers"][0]["State"]["Code"]
+
+    # 65-67: DNS name, hosted zone, state, names
+    a = elb.create_load_balancer(Name="chk-a", Subnets=subnets, SecurityGroups=[sg])["LoadBalancers"][0]
+    b = elb.create_load_balancer(Name="chk-b", Subnets=subnets, SecurityGroups=[sg],
+                                 Scheme="internal")["LoadBalancers"][0]
+    expect(a["CanonicalHostedZoneId"] == ALB_ZONE.get(region, a["CanonicalHostedZoneId"]),
+           "65 CanonicalHostedZoneId is the region's ALB zone", a["CanonicalHostedZoneId"])
+    expect(re.fullmatch(rf"chk-a-\d{{10}}\.{region}\.elb\.amazonaws\.com", a["DNSName"]),
+           "65 DNSName <name>-<10 digits>.<region>.elb.amazonaws.com", a["DNSName"])
+    expect(b["DNSName"].startswith("internal-chk-b-"), "65 internal DNSName", b["DNSName"])
+    expect(a["State"]["Code"] == "provisioning", "66 CreateLoadBalancer answers provisioning")
+    if lifecycle:
+        for _ in range(lifecycle + 1):
+            lb_state(b["LoadBalancerArn"])
+        states = [lb_state(a["LoadBalancerArn"]) for _ in range(lifecycle + 1)]
+        expect(states == ["provisioning"] * lifecycle + ["active"],
+               f"66 provisioning for {lifecycle} describes of it (others' don't count), then active",
+               states)
+    else:
+        expect(lb_state(a["LoadBalancerArn"]) == "active", "66 active at its first describe")
+    again = elb.create_load_balancer(Name="chk-a", Subnets=subnets, SecurityGroups=[sg])
+    expect(again["LoadBalancers"][0]["LoadBalancerArn"] == a["LoadBalancerArn"],
+           "67 same name, same settings: the existing load balancer")
+    expect(error_code(elb.create_load_balancer, Name="chk-a", Subnets=subnets[:2])
+           == "DuplicateLoadBalancerName", "67 same name, other settings: DuplicateLoadBalancerName")
+    expect(error_code(elb.create_load_balancer, Name="internal-x", Subnets=subnets)
+           == "ValidationError", "67 name starting with internal-: ValidationError")
+    expect(error_code(elb.describe_load_balancers, Names=["chk-a", "chk-missing"])
+           == "LoadBalancerNotFound", "68 DescribeLoadBalancers with one unknown name")
+    lb_arn = a["LoadBalancerArn"]
+
+    # 69-70: target groups
+    tg_args = dict(Name="chk-tg", Protocol="HTTP", Port=8080, VpcId=vpc, HealthCheckPath="/h")
+    tg = elb.create_target_group(**tg_args)["TargetGroups"][0]["TargetGroupArn"]
+    expect(elb.create_target_group(**tg_args)["TargetGroups"][0]["TargetGroupArn"] == tg,
+           "69 CreateTargetGroup again with the same settings: the existing group")
+    expect(error_code(elb.create_target_group, **{**tg_args, "HealthCheckPath": "/other"})
+           == "DuplicateTargetGroupName", "69 other settings: DuplicateTargetGroupName")
+    expect(error_code(elb.modify_target_group, TargetGroupArn=tg, HealthCheckTimeoutSeconds=30)
+           == "ValidationError", "69 ModifyTargetGroup timeout >= interval: ValidationError")
+    expect(elb.describe_target_groups(LoadBalancerArn=lb_arn)["TargetGroups"] == [],
+           "70 DescribeTargetGroups(LoadBalancerArn) forwarding to none: []")
+
+    # 71-72: listeners and actions (a certificate requested, then issued by the test hook)
+    domain = f"chk.{region}.example.com"
+    cert = acm.request_certificate(DomainName=domain, ValidationMethod="DNS",
+                                   SubjectAlternativeNames=[domain, f"www.{domain}", f"*.{domain}"])["CertificateArn"]
+    pem, key = self_signed(f"imp.{domain}")
+    imported = acm.import_certificate(Certificate=pem, PrivateKey=key)["CertificateArn"]
+    forward = [{"Type": "forward", "TargetGroupArn": tg}]
+    https = dict(LoadBalancerArn=lb_arn, Protocol="HTTPS", Port=443, SslPolicy=TLS13,
+                 DefaultActions=forward)
+    expect(error_code(elb.create_listener, **https, Certificates=[{"CertificateArn": cert}])
+           == "UnsupportedCertificate", "71 HTTPS with a PENDING_VALIDATION certificate")
+    expect(error_code(elb.create_listener, **https) == "ValidationError",
+           "71 HTTPS without a certificate")
+    expect(error_code(elb.create_listener, **{**https, "SslPolicy": "ELBSecurityPolicy-Nope"},
+                      Certificates=[{"CertificateArn": imported}]) == "SSLPolicyNotFound",
+           "71 unknown SslPolicy")
+    l443 = elb.create_listener(**https, Certificates=[{"CertificateArn": imported}])["Listeners"][0]
+    expect(l443["DefaultActions"][0].get("ForwardConfig") == {
+        "TargetGroups": [{"TargetGroupArn": tg, "Weight": 1}],
+        "TargetGroupStickinessConfig": {"Enabled": False}},
+        "72 forward action described with ForwardConfig", l443["DefaultActions"])
+    again = elb.create_listener(**https, Certificates=[{"CertificateArn": imported}])["Listeners"][0]
+    expect(again["ListenerArn"] == l443["ListenerArn"], "71 same port, same settings: the existing listener")
+    expect(error_code(elb.create_listener, **{**https, "SslPolicy": "ELBSecurityPolicy-2016-08"},
+                      Certificates=[{"CertificateArn": imported}]) == "DuplicateListener",
+           "71 same port, other settings: DuplicateListener")
+    redirect = [{"Type": "redirect", "RedirectConfig": {"Protocol": "HTTPS", "Port": "443",
+                                                        "StatusCode": "HTTP_301"}}]
+    l80 = elb.create_listener(LoadBalancerArn=lb_arn, Protocol="HTTP", Port=80,
+                              DefaultActions=redirect)["Listeners"][0]
+    expect("SslPolicy" not in l80, "71 no SslPolicy on an HTTP listener", l80.get("SslPolicy"))
+    expect(l80["DefaultActions"][0]["RedirectConfig"] == {
+        "Protocol": "HTTPS", "Port": "443", "Host": "#{host}", "Path": "/#{path}",
+        "Query": "#{query}", "StatusCode": "HTTP_301"}, "72 redirect defaults filled in",
+        l80["DefaultActions"][0])
+    expect(error_code(elb.modify_listener, ListenerArn=l80["ListenerArn"], Port=443)
+           == "DuplicateListener", "71 ModifyListener to a used port: DuplicateListener")
+    tgs = elb.describe_target_groups(TargetGroupArns=[tg])["TargetGroups"][0]
+    expect(tgs.get("LoadBalancerArns") == [lb_arn], "70 LoadBalancerArns: the LB once",
+           tgs.get("LoadBalancerArns"))
+
+    # 75, 78: DescribeCertificate of a request; issuing
+    def describe_cert(arn):
+        return acm.describe_certificate(CertificateArn=arn)["Certificate"]
+
+    c = describe_cert(cert)
+    if lifecycle:
+        seen = [c] + [describe_cert(cert) for _ in range(lifecycle)]
+        expect([all("ResourceRecord" in o for o in x["DomainValidationOptions"]) for x in seen]
+               == [False] * lifecycle + [True],
+               f"75 no ResourceRecord for {lifecycle} describes, then every option has one")
+        c = seen[-1]
+    expect(c["SubjectAlternativeNames"] == [domain, f"www.{domain}", f"*.{domain}"]
+           and [o["DomainName"] for o in c["DomainValidationOptions"]] == c["SubjectAlternativeNames"],
+           "75 SANs and DomainValidationOptions in request order", c["SubjectAlternativeNames"])
+    records = {o["DomainName"]: o["ResourceRecord"] for o in c["DomainValidationOptions"]}
+    expect(records[domain] == records[f"*.{domain}"] and records[domain] != records[f"www.{domain}"],
+           "75 one record per domain (a wildcard shares its base domain's)", records)
+    expect("IssuedAt" not in c, "75 no IssuedAt while PENDING_VALIDATION")
+    expect(error_code(acm.get_certificate, CertificateArn=cert) == "RequestInProgressException",
+           "78 GetCertificate of a pending certificate: RequestInProgressException")
+    # Validation records in a Route 53 public zone of the account issue it.
+    zone = r53.create_hosted_zone(Name=f"{region}.example.com",
+                                  CallerReference=str(random.random()))["HostedZone"]["Id"]
+    changes = [{"Action": "UPSERT", "ResourceRecordSet": {
+        "Name": rec["Name"], "Type": "CNAME", "TTL": 300,
+        "ResourceRecords": [{"Value": rec["Value"]}]}}
+        for rec in {r["Name"]: r for r in records.values()}.values()]
+    r53.change_resource_record_sets(HostedZoneId=zone, ChangeBatch={"Changes": changes[:1]})
+    statuses = [describe_cert(cert)["Status"] for _ in range(lifecycle + 1)]
+    expect(set(statuses) == {"PENDING_VALIDATION"}, "78 one record missing: still PENDING_VALIDATION",
+           statuses)
+    r53.change_resource_record_sets(HostedZoneId=zone, ChangeBatch={"Changes": changes[1:]})
+    statuses = [describe_cert(cert)["Status"] for _ in range(lifecycle + 1)]
+    expect(statuses == ["PENDING_VALIDATION"] * lifecycle + ["ISSUED"],
+           f"78 every record in Route 53: ISSUED{f' after {lifecycle} describes' if lifecycle else ''}",
+           statuses)
+    c = describe_cert(cert)
+    expect("IssuedAt" in c and {o["ValidationStatus"] for o in c["DomainValidationOptions"]} == {"SUCCESS"},
+           "75/78 IssuedAt and ValidationStatus SUCCESS once ISSUED")
+    other = acm.request_certificate(DomainName=f"hook.{domain}", ValidationMethod="DNS")["CertificateArn"]
+    expect(acm_issue_hook(other) == [other], "78 POST /_provision/acm/issue?arn= validates it")
+    statuses = [describe_cert(other)["Status"] for _ in range(lifecycle + 1)]
+    expect(statuses[-1] == "ISSUED", "78 ... and it is ISSUED", statuses)
+
+    # 76, 77: InUseBy and DeleteCertificate
+    expect(describe_cert(imported)["InUseBy"] == [lb_arn], "76 InUseBy is the load balancer")
+    elb.modify_listener(ListenerArn=l443["ListenerArn"], Certificates=[{"CertificateArn": cert}])
+    expect(describe_cert(imported)["InUseBy"] == [] and describe_cert(cert)["InUseBy"] == [lb_arn],
+           "76 InUseBy follows ModifyListener")
+    expect(error_code(acm.delete_certificate, CertificateArn=cert) == "ResourceInUseException",
+           "77 DeleteCertificate in use: ResourceInUseException")
+
+    # 79-85: WAFv2
+    acl = waf.create_web_acl(Name="chk-acl", Scope="REGIONAL", DefaultAction={"Allow": {}},
+                             VisibilityConfig=vis("chk-acl"), Rules=RULES)["Summary"]
+    acl2 = waf.create_web_acl(Name="chk-acl-2", Scope="REGIONAL", DefaultAction={"Allow": {}},
+                              VisibilityConfig=vis("chk-acl-2"))["Summary"]
+    expect(error_code(waf.create_web_acl, Name="chk-acl", Scope="REGIONAL",
+                      DefaultAction={"Allow": {}}, VisibilityConfig=vis("x"))
+           == "WAFDuplicateItemException", "79 duplicate name: WAFDuplicateItemException")
+    got = waf.get_web_acl(ARN=acl["ARN"])
+    expect(got["WebACL"]["Capacity"] == 1102, "80 Capacity 2 + 700 + 200 + 200",
+           got["WebACL"]["Capacity"])
+    expect(waf.check_capacity(Scope="REGIONAL", Rules=RULES)["Capacity"] == 1102,
+           "85 CheckCapacity")
+    token = waf.update_web_acl(Name="chk-acl", Scope="REGIONAL", Id=acl["Id"],
+                               DefaultAction={"Allow": {}}, VisibilityConfig=vis("chk-acl"),
+                               Rules=RULES[:1], LockToken=got["LockToken"])["NextLockToken"]
+    got = waf.get_web_acl(ARN=acl["ARN"])["WebACL"]
+    expect(len(got["Rules"]) == 1 and got["Capacity"] == 2 and not got.get("Description"),
+           "81 UpdateWebACL replaces the whole ACL (and 80 recounts)", got.get("Capacity"))
+    expect(error_code(waf.associate_web_acl, WebACLArn=acl["ARN"], ResourceArn=lb_arn[:-4] + "0000")
+           == "WAFNonexistentItemException", "83 AssociateWebACL of an unknown ALB")
+    waf.associate_web_acl(WebACLArn=acl["ARN"], ResourceArn=lb_arn)
+    expect(waf.list_resources_for_web_acl(WebACLArn=acl["ARN"])["ResourceArns"] == [lb_arn],
+           "85 ListResourcesForWebACL")
+    expect(error_code(waf.delete_web_acl, Name="chk-acl", Scope="REGIONAL", Id=acl["Id"],
+                      LockToken=token) == "WAFAssociatedItemException",
+           "82 DeleteWebACL of an associated ACL: WAFAssociatedItemException")
+    waf.associate_web_acl(WebACLArn=acl2["ARN"], ResourceArn=lb_arn)
+    expect(waf.get_web_acl_for_resource(ResourceArn=lb_arn)["WebACL"]["Name"] == "chk-acl-2"
+           and waf.list_resources_for_web_acl(WebACLArn=acl["ARN"])["ResourceArns"] == [],
+           "83 a second ACL replaces the first")
+    waf.delete_web_acl(Name="chk-acl", Scope="REGIONAL", Id=acl["Id"], LockToken=token)
+    expect(error_code(waf.list_tags_for_resource, ResourceARN=acl["ARN"])
+           == "WAFNonexistentItemException", "84 tags of a deleted ACL: WAFNonexistentItemException")
+
+    # 73, 74: DeleteLoadBalancer
+    elb.modify_load_balancer_attributes(LoadBalancerArn=lb_arn, Attributes=[
+        {"Key": "deletion_protection.enabled", "Value": "true"}])
+    expect(error_code(elb.delete_load_balancer, LoadBalancerArn=lb_arn) == "OperationNotPermitted",
+           "73 deletion protection: OperationNotPermitted")
+    elb.modify_load_balancer_attributes(LoadBalancerArn=lb_arn, Attributes=[
+        {"Key": "deletion_protection.enabled", "Value": "false"}])
+    elb.delete_load_balancer(LoadBalancerArn=lb_arn)
+    expect(waf.get_web_acl_for_resource(ResourceArn=lb_arn).get("WebACL") is None,
+           "73 the WAF association goes with the load balancer")
+    expect(describe_cert(cert)["InUseBy"] == [], "76 InUseBy empty after DeleteLoadBalancer")
+    tgs = elb.describe_target_groups(TargetGroupArns=[tg])["TargetGroups"][0]
+    expect(not tgs.get("LoadBalancerArns"), "70 LoadBalancerArns empty after DeleteLoadBalancer")
+    expect(error_code(elb.describe_tags, ResourceArns=[lb_arn]) == "LoadBalancerNotFound",
+           "74 DescribeTags of a deleted load balancer: LoadBalancerNotFound")
+    acm.delete_certificate(CertificateArn=cert)
+    expect(error_code(acm.describe_certificate, CertificateArn=cert) == "ResourceNotFoundException",
+           "77 DeleteCertificate once unused")
+    elb.delete_load_balancer(LoadBalancerArn=b["LoadBalancerArn"])
+    elb.delete_target_group(TargetGroupArn=tg)
+
+
 # --- raw response checks ------------------------------------------------------------------
 
 
@@ -935,8 +1175,12 @@ def recorder_report():
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--regions", default=",".join(REGIONS))
-    parser.add_argument("--acm-wait", type=int, default=70,
-                        help="seconds to wait for ISSUED (0: don't wait)")
+    parser.add_argument("--acm-wait", type=int, default=0,
+                        help="seconds to wait for ISSUED by the clock (0: don't wait)")
+    parser.add_argument("--lifecycle", type=int, default=0,
+                        help="the emulator's PROVISION_EMULATOR_LIFECYCLE, for the patch checks")
+    parser.add_argument("--checks-only", action="store_true",
+                        help="run only the patch checks (patches 65-85)")
     args = parser.parse_args()
     if "AWS_ENDPOINT_URL" not in os.environ:
         sys.exit("AWS_ENDPOINT_URL is not set: start the emulator and source its env")
@@ -947,6 +1191,11 @@ def main():
 
     made = {region: clients(region) for region in regions}
     states = {region: {} for region in regions}
+    if args.checks_only:
+        for region in regions:
+            check_patches(made[region], region, args.lifecycle)
+        out(f"\npatch checks: {len(FAILED)} failed {FAILED}")
+        sys.exit(1 if FAILED else 0)
     for i, region in enumerate(regions):
         other = regions[i - 1] if len(regions) > 1 else None
         if other and "imported" in states[other]:
@@ -961,8 +1210,11 @@ def main():
             wait_issued(made[region], region, states[region], args.acm_wait)
     for region in regions:
         probe_elbv2_teardown(made[region], region, states[region])
+    for region in regions:
+        check_patches(made[region], region, args.lifecycle)
     raw_report()
     recorder_report()
+    out(f"\npatch checks: {len(FAILED)} failed {FAILED}")
 
 
 if __name__ == "__main__":

@@ -197,6 +197,87 @@ impl Emulator {
         aws_sdk_iam::Client::new(&self.sdk_config("us-east-1").await)
     }
 
+    pub async fn tagging(&self, region: &str) -> aws_sdk_resourcegroupstagging::Client {
+        aws_sdk_resourcegroupstagging::Client::new(&self.sdk_config(region).await)
+    }
+
+    /// Every object tagged `provision:stack = stack` in `regions`, as (ARN or id,
+    /// provision:address). The Resource Groups Tagging API finds what it covers in the emulator
+    /// (EC2, RDS, ElastiCache, MSK, KMS, SNS, CloudWatch, Secrets Manager); Elastic IPs and EKS
+    /// clusters, which it does not list, are described directly. RDS snapshots carry their
+    /// instance's tags and are left out.
+    pub async fn tagged_objects(&self, stack: &str, regions: &[&str]) -> Vec<(String, String)> {
+        use aws_sdk_resourcegroupstagging::types::TagFilter;
+        const STACK: &str = "provision:stack";
+        const ADDRESS: &str = "provision:address";
+        let mut out = Vec::new();
+        for region in regions {
+            let pages = self
+                .tagging(region)
+                .await
+                .get_resources()
+                .tag_filters(TagFilter::builder().key(STACK).values(stack).build())
+                .into_paginator()
+                .send()
+                .collect::<Vec<_>>()
+                .await;
+            for page in pages {
+                for m in page.unwrap().resource_tag_mapping_list() {
+                    let arn = m.resource_arn().unwrap_or_default().to_string();
+                    if arn.contains(":snapshot:") {
+                        continue;
+                    }
+                    let address = m
+                        .tags()
+                        .iter()
+                        .find(|t| t.key() == ADDRESS)
+                        .map(|t| t.value().to_string())
+                        .unwrap_or_default();
+                    out.push((arn, address));
+                }
+            }
+            let eips = self
+                .ec2(region)
+                .await
+                .describe_addresses()
+                .filters(
+                    aws_sdk_ec2::types::Filter::builder()
+                        .name(format!("tag:{STACK}"))
+                        .values(stack)
+                        .build(),
+                )
+                .send()
+                .await
+                .unwrap();
+            for a in eips.addresses() {
+                let address = a
+                    .tags()
+                    .iter()
+                    .find(|t| t.key() == Some(ADDRESS))
+                    .and_then(|t| t.value())
+                    .unwrap_or_default();
+                out.push((
+                    a.allocation_id().unwrap_or_default().to_string(),
+                    address.to_string(),
+                ));
+            }
+            let eks = self.eks(region).await;
+            for name in eks.list_clusters().send().await.unwrap().clusters() {
+                let c = eks.describe_cluster().name(name).send().await.unwrap();
+                let Some(c) = c.cluster() else { continue };
+                let tags = c.tags().cloned().unwrap_or_default();
+                if tags.get(STACK).map(String::as_str) != Some(stack) {
+                    continue;
+                }
+                out.push((
+                    c.arn().unwrap_or_default().to_string(),
+                    tags.get(ADDRESS).cloned().unwrap_or_default(),
+                ));
+            }
+        }
+        out
+    }
+
     async fn sdk_config(&self, region: &str) -> aws_config::SdkConfig {
         aws_config::defaults(aws_config::BehaviorVersion::latest())
             .region(aws_config::Region::new(region.to_string()))

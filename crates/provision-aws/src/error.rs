@@ -12,6 +12,14 @@ pub fn classify_code(code: &str) -> ErrorClass {
     {
         return ErrorClass::NotFound;
     }
+    if c.contains("AlreadyExists")
+        || c.starts_with("Duplicate")
+        || c.ends_with(".Duplicate")
+        || c.contains("DuplicateItem")
+        || c == "ResourceExistsException"
+    {
+        return ErrorClass::AlreadyExists;
+    }
     match c {
         "Throttling"
         | "ThrottlingException"
@@ -104,6 +112,17 @@ mod tests {
         assert_eq!(classify_code("NatGatewayNotFound"), ErrorClass::NotFound);
         assert_eq!(classify_code("RequestLimitExceeded"), ErrorClass::Throttled);
         assert_eq!(classify_code("DependencyViolation"), ErrorClass::Conflict);
+        for code in [
+            "CacheParameterGroupAlreadyExists",
+            "DBSubnetGroupAlreadyExists",
+            "EntityAlreadyExists",
+            "InvalidGroup.Duplicate",
+            "ResourceExistsException",
+            "DuplicateLoadBalancerName",
+            "WAFDuplicateItemException",
+        ] {
+            assert_eq!(classify_code(code), ErrorClass::AlreadyExists, "{code}");
+        }
         assert_eq!(classify_code("InvalidParameterValue"), ErrorClass::Invalid);
         assert_eq!(classify_code("InternalError"), ErrorClass::Transient);
     }

@@ -92,6 +92,9 @@ pub enum ErrorClass {
     Throttled,
     /// A conflict that may clear by itself (DependencyViolation, IncorrectState).
     Conflict,
+    /// The object (or its name) exists already. After a create, this may be the object an
+    /// earlier, interrupted run created: the engine looks for it before anything else.
+    AlreadyExists,
     /// The request is wrong; retrying cannot help.
     Invalid,
     /// Network errors, timeouts, 5xx: the outcome of the call is unknown.

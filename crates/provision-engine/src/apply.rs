@@ -9,8 +9,8 @@ use crate::retry::{self, Timeouts, Verdict};
 use crate::step::{steps_of, Step, StepOp};
 use provision_core::value::{self, Ref};
 use provision_core::{
-    Address, Change, CreateRequest, Observed, Readiness, ReconcileContext, ReconcileError,
-    Reconciler, Registry, ResourceDecl, Target, Value,
+    Address, Change, CreateRequest, ErrorClass, Observed, Readiness, ReconcileContext,
+    ReconcileError, Reconciler, Registry, ResourceDecl, Target, Value,
 };
 use provision_graph::{NodeOutcome, SkipReason, Walker};
 use provision_state::{
@@ -191,6 +191,23 @@ pub async fn apply(
     report
 }
 
+/// Whether a mutable field the declaration sets differs between `obs` and `desired` (a field
+/// the declaration does not set is not managed, as in the planner).
+fn differs(
+    rec: &Arc<dyn Reconciler>,
+    obs: &Observed,
+    desired: &serde_json::Map<String, Value>,
+) -> bool {
+    rec.schema()
+        .fields
+        .iter()
+        .filter(|f| f.mode == provision_core::FieldMode::Mutable)
+        .filter(|f| desired.contains_key(f.name))
+        .any(|f| {
+            !provision_plan::same(obs.properties.get(f.name), desired.get(f.name), f.unordered)
+        })
+}
+
 fn aws(address: &Address, e: &ReconcileError) -> StepError {
     StepError::Aws(format!("{address}: {e}"))
 }
@@ -273,6 +290,18 @@ impl Shared {
             .unwrap_or_default();
         // A create-before-destroy replacement keeps the old object as deposed until its delete.
         let old = self.live.lock().await.get(address).cloned();
+        // A create of this address that a killed run started moments ago may still land.
+        let in_doubt = self
+            .state
+            .lock()
+            .await
+            .resources
+            .get(address)
+            .filter(|r| r.id.is_none())
+            .and_then(|r| r.intent.as_ref())
+            .filter(|i| i.op == IntentOp::Create)
+            .and_then(|i| i.age())
+            .filter(|age| *age < retry::settle());
         let intent = Intent::new(IntentOp::Create);
         let token = intent.token.clone();
         // Objects of this address that are not the one being created: a lookup after a lost
@@ -313,8 +342,22 @@ impl Shared {
         // `creates` counts create calls, `lookups` lookups. After an error that may hide a
         // performed create, the next round looks the object up first and never resends the
         // create until a lookup has answered that nothing exists.
-        let (mut creates, mut lookups) = (0u32, 0u32);
+        let (mut creates, mut lookups, mut taken) = (0u32, 0u32, 0u32);
         let mut unsure = false;
+        if let Some(age) = in_doubt {
+            let wait = retry::settle().saturating_sub(age);
+            (self.opts.events)(Event::Waiting {
+                address: address.clone(),
+                detail: format!(
+                    "an interrupted run started creating this {}s ago; looking for its object again in {}s before creating",
+                    age.as_secs(),
+                    wait.as_secs()
+                ),
+            });
+            tokio::time::sleep(wait).await;
+            unsure = true;
+        }
+        let mut adopted = false;
         let mut last: Option<ReconcileError> = None;
         let obs = loop {
             if unsure {
@@ -322,7 +365,24 @@ impl Shared {
                 match self.look_up(&rec, address, &desired, &superseded).await {
                     Ok(Some(o)) => {
                         tracing::info!(%address, id = %o.id, "found the object of a create whose answer was lost; adopting it");
+                        adopted = true;
                         break o;
+                    }
+                    // A taken name that twice turns out not to be this resource's object
+                    // belongs to someone else: never adopt or overwrite it.
+                    Ok(None) if taken >= 2 => {
+                        let e = last.unwrap_or_else(|| ReconcileError::invalid("already exists"));
+                        let e = ReconcileError {
+                            class: ErrorClass::Invalid,
+                            code: e.code.clone(),
+                            message: format!(
+                                "{}; an object with this name exists that provision did not \
+                                 create for {address} (no provision:address tag names it): delete \
+                                 or rename it, or give this resource another name in the spec",
+                                e.message
+                            ),
+                        };
+                        return Err(self.create_failed(address, &e).await);
                     }
                     // Nothing was made: the create is sent again below.
                     Ok(None) => {}
@@ -363,12 +423,21 @@ impl Shared {
             // look-up comes after the back-off, which also gives AWS's eventually consistent
             // describe calls time to show a fresh object.
             unsure = verdict == Verdict::LookUpThenRetry;
+            if e.class == ErrorClass::AlreadyExists {
+                taken += 1;
+            }
             self.back_off(address, creates, &e).await;
             last = Some(e);
         };
-        self.record(address, &obs, desired, ResourceStatus::Pending)
+        self.record(address, &obs, desired.clone(), ResourceStatus::Pending)
             .await?;
         self.await_ready(&rec, address, &obs).await?;
+        // An adopted object may be one that an interrupted run created but had not finished
+        // setting up (a parameter group without its parameters): bring it to the spec.
+        if adopted && differs(&rec, &obs, &desired) {
+            let obs = self.converge(&rec, address, obs, &desired, false).await?;
+            return Ok(obs.id);
+        }
         Ok(obs.id)
     }
 
@@ -509,7 +578,6 @@ impl Shared {
 
     async fn update(&self, address: &Address) -> Result<String, StepError> {
         let rec = self.reconciler(address)?.clone();
-        let region = address.region();
         let desired = self.resolved(address).await?;
         let Some(obs) = self.live.lock().await.get(address).cloned() else {
             return Err(StepError::Aws(format!(
@@ -522,6 +590,24 @@ impl Shared {
             .changes
             .get(address)
             .is_some_and(|c| c.fields.is_empty());
+        let new = self
+            .converge(&rec, address, obs, &desired, nothing_to_change)
+            .await?;
+        self.delete_deposed(address).await?;
+        Ok(new.id)
+    }
+
+    /// Update `obs` until its mutable fields match `desired`, recording each step and waiting
+    /// for readiness after it.
+    async fn converge(
+        &self,
+        rec: &Arc<dyn Reconciler>,
+        address: &Address,
+        obs: Observed,
+        desired: &serde_json::Map<String, Value>,
+        nothing_to_change: bool,
+    ) -> Result<Observed, StepError> {
+        let region = address.region();
         // Some updates take several steps that AWS runs one at a time (an EKS version upgrade,
         // then a logging change): a reconciler applies one and reports what it reached; the
         // engine waits for readiness and asks again until the mutable fields match.
@@ -537,7 +623,7 @@ impl Shared {
                 attempt += 1;
                 let r = {
                     let _p = self.permit(region).await;
-                    rec.update(&self.cx, region, &obs, &desired).await
+                    rec.update(&self.cx, region, &obs, desired).await
                 };
                 match r {
                     Ok(o) => break o,
@@ -551,22 +637,8 @@ impl Shared {
             };
             self.record(address, &new, desired.clone(), ResourceStatus::Pending)
                 .await?;
-            self.await_ready(&rec, address, &new).await?;
-            let pending = rec
-                .schema()
-                .fields
-                .iter()
-                .filter(|f| f.mode == provision_core::FieldMode::Mutable)
-                // A field the declaration does not set is not managed (as in the planner).
-                .filter(|f| desired.contains_key(f.name))
-                .any(|f| {
-                    !provision_plan::same(
-                        new.properties.get(f.name),
-                        desired.get(f.name),
-                        f.unordered,
-                    )
-                });
-            if !pending || nothing_to_change {
+            self.await_ready(rec, address, &new).await?;
+            if !differs(rec, &new, desired) || nothing_to_change {
                 break new;
             }
             if round >= MAX_UPDATE_ROUNDS {
@@ -576,8 +648,7 @@ impl Shared {
             }
             obs = new;
         };
-        self.delete_deposed(address).await?;
-        Ok(new.id)
+        Ok(new)
     }
 
     /// Delete one object with the error policy, then wait until it is gone.

@@ -19,14 +19,19 @@ pub(crate) enum Verdict {
 pub(crate) const MAX_ATTEMPTS: u32 = 6;
 
 /// Creates without an idempotency token must never be resent blind: a transport error or a
-/// throttle may hide a create AWS performed. NotFound and conflicts right after a dependency was
-/// created are AWS's eventual consistency, and clear by themselves.
+/// throttle may hide a create AWS performed. "Already exists" and conflicts (MSK and EKS answer
+/// a taken name with ConflictException / ResourceInUseException) may mean that an earlier run,
+/// killed with its create in flight, made the object after this run's refresh: look for it
+/// (by its provision:address tag or natural key) and adopt it. NotFound right after a
+/// dependency was created is AWS's eventual consistency, and clears by itself.
 pub(crate) fn on_create(e: &ReconcileError) -> Verdict {
     match e.class {
-        ErrorClass::Transient | ErrorClass::Throttled | ErrorClass::Other => {
-            Verdict::LookUpThenRetry
-        }
-        ErrorClass::NotFound | ErrorClass::Conflict => Verdict::Retry,
+        ErrorClass::Transient
+        | ErrorClass::Throttled
+        | ErrorClass::Other
+        | ErrorClass::Conflict
+        | ErrorClass::AlreadyExists => Verdict::LookUpThenRetry,
+        ErrorClass::NotFound => Verdict::Retry,
         ErrorClass::Invalid => Verdict::Fail,
     }
 }
@@ -40,12 +45,14 @@ pub(crate) fn on_change(e: &ReconcileError) -> Verdict {
         | ErrorClass::Conflict
         | ErrorClass::Other => Verdict::Retry,
         ErrorClass::NotFound => Verdict::Retry,
-        ErrorClass::Invalid => Verdict::Fail,
+        ErrorClass::Invalid | ErrorClass::AlreadyExists => Verdict::Fail,
     }
 }
 
 /// The base of [`backoff`], in milliseconds. Only the engine's tests lower it.
 static BACKOFF_BASE_MS: AtomicU64 = AtomicU64::new(500);
+/// [`settle`], in milliseconds. Only the engine's tests lower it.
+static SETTLE_MS: AtomicU64 = AtomicU64::new(15_000);
 /// The base of [`poll_interval`], in milliseconds. Only the engine's tests lower it.
 static POLL_BASE_MS: AtomicU64 = AtomicU64::new(1000);
 
@@ -54,6 +61,14 @@ static POLL_BASE_MS: AtomicU64 = AtomicU64::new(1000);
 pub(crate) fn fast_for_tests() {
     BACKOFF_BASE_MS.store(1, Ordering::Relaxed);
     POLL_BASE_MS.store(1, Ordering::Relaxed);
+    SETTLE_MS.store(500, Ordering::Relaxed);
+}
+
+/// How long after an interrupted create started the engine still expects its object to appear:
+/// the killed run's request may still be in flight, and describe calls are eventually
+/// consistent. A create of the same address within this window looks again at its end first.
+pub(crate) fn settle() -> Duration {
+    Duration::from_millis(SETTLE_MS.load(Ordering::Relaxed))
 }
 
 /// Jittered exponential backoff: attempt 1 waits 0.5 to 1 s, doubling, capped at 20 s.

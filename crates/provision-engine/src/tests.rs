@@ -21,7 +21,7 @@ use provision_core::{
     Target, Value,
 };
 use provision_plan::Live;
-use provision_state::{IntentOp, ResourceStatus, State, StateStore};
+use provision_state::{Intent, IntentOp, ResourceState, ResourceStatus, State, StateStore};
 use serde_json::json;
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
@@ -100,6 +100,10 @@ enum Fault {
     },
     /// Perform the create, then report a transient error, `times` times.
     LostAnswer { times: u32 },
+    /// A killed run's create of the same object lands just before this one: the object is
+    /// made (tagged with the address, but without its user tags: the run died before setting
+    /// them), and this create answers "already exists".
+    MadeByKilledRun,
 }
 
 /// One call, in the order the fake received it (`ready` is logged only when it says Ready).
@@ -126,6 +130,9 @@ struct FakeCloud {
     pending: HashMap<Address, u32>,
     /// When set, every create and delete checks that its intent is on disk first.
     state_file: Option<PathBuf>,
+    /// An object that appears (a killed run's late create landing) when observe is called for
+    /// the Nth time.
+    appears_on_observe: Option<(usize, String, Obj)>,
     violations: Vec<String>,
 }
 
@@ -149,6 +156,7 @@ impl FakeCloud {
                 *n -= 1;
                 *n == 0
             }
+            Fault::MadeByKilledRun => true,
         };
         if spent {
             self.faults.remove(&key);
@@ -242,6 +250,11 @@ impl Reconciler for Fake {
         tokio::task::yield_now().await;
         let mut c = self.cloud.lock().unwrap();
         *c.calls.entry("observe").or_default() += 1;
+        if c.appears_on_observe.as_ref().map(|(n, ..)| *n) == Some(c.count("observe")) {
+            if let Some((_, id, obj)) = c.appears_on_observe.take() {
+                c.objects.insert(id, obj);
+            }
+        }
         if c.observe_failures > 0 {
             c.observe_failures -= 1;
             return Err(err(ErrorClass::Transient, "connection reset (observe)"));
@@ -315,6 +328,10 @@ impl Reconciler for Fake {
         if self.schema.kind == "fake.net" {
             properties.insert("owner".into(), json!("123456789012"));
         }
+        if let Some(Fault::MadeByKilledRun) = fault {
+            // Killed before it set the object up.
+            properties.insert("tags".into(), json!({}));
+        }
         let obj = Obj {
             kind: self.schema.kind.to_string(),
             region: region.to_string(),
@@ -329,13 +346,17 @@ impl Reconciler for Fake {
             address: req.address.clone(),
             id: Some(id),
         });
-        if let Some(Fault::LostAnswer { .. }) = fault {
-            return Err(err(
+        match fault {
+            Some(Fault::LostAnswer { .. }) => Err(err(
                 ErrorClass::Transient,
                 "connection reset (after create)",
-            ));
+            )),
+            Some(Fault::MadeByKilledRun) => Err(err(
+                ErrorClass::AlreadyExists,
+                "the name is taken (by a killed run's create)",
+            )),
+            _ => Ok(obs),
         }
-        Ok(obs)
     }
 
     async fn update(
@@ -888,6 +909,86 @@ async fn lost_answer_with_a_failing_lookup_never_resends_blind() {
     assert_eq!(c.count("observe"), 3);
     let id = c.id_of(&us);
     assert_eq!(h.state().resources[&us].id.as_deref(), Some(id.as_str()));
+}
+
+#[tokio::test]
+async fn already_exists_from_a_killed_runs_late_create_is_adopted() {
+    let h = Harness::new();
+    let us = a_net(US, "main");
+    h.cloud()
+        .faults
+        .insert(("create", us.clone()), Fault::MadeByKilledRun);
+    let run = h.up(&stack("10.0.0.0/16")).await;
+    assert_success(&run);
+    let c = h.snapshot();
+    assert_eq!(c.objects_at(&us).len(), 1, "a duplicate was created");
+    assert_eq!(c.calls_for("create", &us), 1, "the create was resent");
+    assert_eq!(
+        c.calls_for("update", &us),
+        1,
+        "the adopted object was not set up"
+    );
+    let id = c.id_of(&us);
+    assert_eq!(c.objects[&id].properties["tags"], json!({"Name": "main"}));
+    assert_eq!(h.state().resources[&us].id.as_deref(), Some(id.as_str()));
+    assert_eq!(h.state().resources[&us].status, ResourceStatus::Ready);
+}
+
+#[tokio::test]
+async fn a_create_a_killed_run_just_started_is_looked_for_again_before_creating() {
+    let h = Harness::new();
+    let us = a_net(US, "main");
+    // The killed run recorded its intent a moment ago; its create lands after this run's
+    // refresh (observe 1), before the engine's second look (observe 2).
+    {
+        let store = StateStore::open(h.dir.path(), STACK, "test").unwrap();
+        let mut st = State::new(STACK);
+        let mut r = ResourceState::new(us.kind(), US, ResourceStatus::Creating);
+        r.intent = Some(Intent::new(IntentOp::Create));
+        st.resources.insert(us.clone(), r);
+        store.save(&mut st).unwrap();
+    }
+    let late = Obj {
+        kind: "fake.net".into(),
+        region: US.into(),
+        stack: STACK.into(),
+        address: us.clone(),
+        properties: serde_json::from_value(
+            json!({"cidr": "10.0.0.0/16", "tags": {"Name": "main"}}),
+        )
+        .unwrap(),
+    };
+    h.cloud().appears_on_observe = Some((2, "net-late".into(), late));
+    let run = h.up(&[net(US, "main", "10.0.0.0/16")]).await;
+    assert_success(&run);
+    assert_eq!(run.plan.get(&us).unwrap().action, Action::Create);
+    let c = h.snapshot();
+    assert_eq!(c.calls_for("create", &us), 0, "created a duplicate");
+    assert_eq!(c.objects_at(&us).len(), 1);
+    assert_eq!(h.state().resources[&us].id.as_deref(), Some("net-late"));
+}
+
+#[tokio::test]
+async fn a_name_taken_by_a_stranger_fails_with_a_hint_and_adopts_nothing() {
+    let h = Harness::new();
+    let us = a_net(US, "main");
+    h.cloud().faults.insert(
+        ("create", us.clone()),
+        Fault::Fail {
+            class: ErrorClass::AlreadyExists,
+            times: None,
+        },
+    );
+    let run = h.up(&[net(US, "main", "10.0.0.0/16")]).await;
+    assert_eq!(run.report.failed.len(), 1);
+    let msg = format!("{:?}", run.report.failed);
+    assert!(msg.contains("provision did not create"), "{msg}");
+    let c = h.snapshot();
+    // Looked up after each "already exists"; gave up after the second.
+    assert_eq!(c.calls_for("create", &us), 2);
+    assert_eq!(c.count("observe"), 2);
+    assert!(c.objects.is_empty());
+    assert_eq!(h.state().resources[&us].status, ResourceStatus::Failed);
 }
 
 #[tokio::test]

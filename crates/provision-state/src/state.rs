@@ -151,7 +151,7 @@ pub struct Intent {
     pub op: IntentOp,
     /// A uuid v4; the source of idempotency tokens (ClientToken, CallerReference).
     pub token: String,
-    /// RFC 3339, UTC, e.g. `2026-11-26T10:00:00Z`.
+    /// RFC 3339, UTC, in milliseconds, e.g. `2026-11-26T10:00:00.123Z`.
     pub started_at: String,
 }
 
@@ -161,8 +161,14 @@ impl Intent {
         Intent {
             op,
             token: uuid::Uuid::new_v4().to_string(),
-            started_at: now_rfc3339(),
+            started_at: humantime::format_rfc3339_millis(SystemTime::now()).to_string(),
         }
+    }
+
+    /// How long ago the operation started; None when `started_at` does not parse.
+    pub fn age(&self) -> Option<std::time::Duration> {
+        let t = humantime::parse_rfc3339(&self.started_at).ok()?;
+        Some(SystemTime::now().duration_since(t).unwrap_or_default())
     }
 }
 
