@@ -3,6 +3,8 @@
 //! to look at what really exists.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod faults;
+
 use serde_json::Value;
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -401,6 +403,49 @@ impl Provision {
             .iter()
             .map(|(a, r)| (a.to_string(), r.id.clone().unwrap_or_default()))
             .collect()
+    }
+}
+
+/// Each object tagged for `stack` in `regions` (see [`Emulator::tagged_objects`]): exactly one
+/// per address, and known to the state by its id or ARN. Nothing duplicated, nothing orphaned.
+pub fn assert_one_object_per_address(
+    emu: &Emulator,
+    p: &Provision,
+    stack: &str,
+    regions: &[&str],
+    context: &str,
+) {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let objects = rt.block_on(emu.tagged_objects(stack, regions));
+    assert!(!objects.is_empty(), "{context}: no tagged object at all");
+    let state = p.state(stack);
+    let mut per_address: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
+    for (arn, address) in &objects {
+        per_address.entry(address).or_default().push(arn);
+    }
+    for (address, arns) in &per_address {
+        assert!(!address.is_empty(), "{context}: untagged objects {arns:?}");
+        assert_eq!(
+            arns.len(),
+            1,
+            "{context}: {address} exists {} times: {arns:?}",
+            arns.len()
+        );
+    }
+    for (arn, address) in &objects {
+        let known = state.resources.iter().any(|(a, r)| {
+            a.to_string() == *address
+                && (r.arn.as_deref() == Some(arn)
+                    || r.id.as_deref().is_some_and(|id| {
+                        arn == id
+                            || arn.ends_with(&format!("/{id}"))
+                            || arn.ends_with(&format!(":{id}"))
+                    }))
+        });
+        assert!(
+            known,
+            "{context}: {arn} ({address}) is an orphan: the state does not know it"
+        );
     }
 }
 

@@ -4,8 +4,7 @@
 //! address, each known to the state: nothing duplicated, nothing orphaned.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use provision_tests::{Emulator, Provision};
-use std::collections::BTreeMap;
+use provision_tests::{assert_one_object_per_address, Emulator, Provision};
 use std::time::{Duration, Instant};
 
 const STACK: &str = "pyairtable-prod";
@@ -63,45 +62,6 @@ fn kill_after(emu: &Emulator, p: &Provision, n: usize) {
     }
 }
 
-/// Each tagged object of the stack: exactly one per address, and known to the state.
-fn assert_no_duplicates_or_orphans(emu: &Emulator, p: &Provision, n: usize) {
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let objects = rt.block_on(emu.tagged_objects(STACK, &REGIONS));
-    assert!(objects.len() > 90, "kill at {n}: only {objects:?}");
-    let state = p.state(STACK);
-    let mut per_address: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-    for (arn, address) in &objects {
-        per_address.entry(address).or_default().push(arn);
-    }
-    for (address, arns) in &per_address {
-        assert!(
-            !address.is_empty(),
-            "kill at {n}: untagged objects {arns:?}"
-        );
-        assert_eq!(
-            arns.len(),
-            1,
-            "kill at {n}: {address} exists {} times: {arns:?}",
-            arns.len()
-        );
-    }
-    for (arn, address) in &objects {
-        let known = state.resources.iter().any(|(a, r)| {
-            a.to_string() == *address
-                && (r.arn.as_deref() == Some(arn)
-                    || r.id.as_deref().is_some_and(|id| {
-                        arn == id
-                            || arn.ends_with(&format!("/{id}"))
-                            || arn.ends_with(&format!(":{id}"))
-                    }))
-        });
-        assert!(
-            known,
-            "kill at {n}: {arn} ({address}) is an orphan: the state does not know it"
-        );
-    }
-}
-
 /// The first five points of the schedule (network, then the data stores); the second test
 /// takes the other five, so the two run side by side.
 #[test]
@@ -131,6 +91,6 @@ fn kill_and_rerun(points: &[usize]) {
             diff.code, 0,
             "kill at {n}: the diff after the rerun is not empty: {diff:?}"
         );
-        assert_no_duplicates_or_orphans(&emu, &p, n);
+        assert_one_object_per_address(&emu, &p, STACK, &REGIONS, &format!("kill at {n}"));
     }
 }
