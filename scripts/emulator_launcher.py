@@ -53,6 +53,11 @@ for N describes of that object, and the next describe shows the end state:
                              PENDING_VALIDATION -> ISSUED once validated (its DNS records
                              found, or POST /_provision/acm/issue). Counted on
                              DescribeCertificate.
+  Route 53 change            PENDING -> INSYNC (ChangeResourceRecordSets, CreateHostedZone,
+                             DeleteHostedZone). Counted on GetChange of it.
+  CloudFront distribution    InProgress -> Deployed, after the create and every update.
+                             Counted on GetDistribution and each ListDistributions that
+                             returns it.
 
   PROVISION_EMULATOR_LIFECYCLE=2 scripts/emulator start --pidfile .emulator/life.pid
 
@@ -63,6 +68,7 @@ emulator that is already running on the pidfile, whatever its mode: use a separa
 
 import argparse
 import base64
+import copy
 import datetime
 import gzip
 import io
@@ -95,7 +101,8 @@ from moto.moto_server.werkzeug_app import (
 # Numbered as in docs/emulator-notes.md: 1-5 EC2, 6 NAT lifecycle, 7-8 IAM, 9-10 KMS,
 # 11-19 EKS, 20-30 RDS, 31-41 ElastiCache, 42-50 MSK, 51-57 VPC peering, 58 the RPC v2
 # CBOR front door (RpcV2Cbor, with the additions below), 59-62 CloudWatch alarms, 63-64
-# SNS, 65-74 ELBv2, 75-78 ACM, 79-85 WAFv2 (regional).
+# SNS, 65-74 ELBv2, 75-78 ACM, 79-85 WAFv2 (regional), 86-92 Route 53, 93-102
+# CloudFront, 103-104 WAFv2 (CLOUDFRONT scope).
 # ---------------------------------------------------------------------------
 
 
@@ -173,6 +180,9 @@ def apply_patches(life: Lifecycle) -> None:
     _patch_elbv2(life)
     _patch_acm(life)
     _patch_wafv2()
+    _patch_route53(life)
+    _patch_cloudfront(life)
+    _patch_wafv2_cloudfront()
 
 
 def _patch_ec2(life: Lifecycle) -> None:
@@ -4825,6 +4835,1154 @@ def _patch_wafv2() -> None:
 
     WAFV2Response.list_resources_for_web_acl = list_resources_for_web_acl
     WAFV2Response.check_capacity = check_capacity_response
+
+
+def _patch_route53(life: Lifecycle) -> None:
+    from moto.core.responses import ActionResult
+    from moto.core.utils import utcnow
+    from moto.moto_api._internal import mock_random as random
+    from moto.route53.exceptions import (
+        InvalidActionValue,
+        InvalidInput,
+        NoSuchHealthCheck,
+        NoSuchHostedZone,
+        Route53ClientError,
+    )
+    from moto.route53.models import (
+        ROUTE53_ID_CHOICE,
+        RecordSet,
+        Route53Backend,
+        reverse_domain_name,
+    )
+    from moto.route53.responses import Route53 as Route53Response
+    from moto.route53.utils import validate_domain_name
+
+    def r53_error(code, message):  # the code's HTTP status comes from the model
+        return Route53ClientError(code, message)
+
+    def state(backend):
+        """This patch's per-account bookkeeping (changes, caller references)."""
+        if not hasattr(backend, "provision_r53"):
+            backend.provision_r53 = types.SimpleNamespace(changes={}, zone_refs=set(),
+                                                          hc_refs={})
+        return backend.provision_r53
+
+    # 86. Changes. Every ChangeResourceRecordSets answered the same id
+    # (/change/C2682N5HXP0BZ4) with Status INSYNC, and GetChange answered INSYNC for any
+    # id, even one that never existed. AWS: each change batch (and CreateHostedZone,
+    # DeleteHostedZone) gets its own id; its status is PENDING ("the initial status of all
+    # change batch requests") until every Route 53 DNS server has it, then INSYNC;
+    # GetChange of an unknown id answers NoSuchChange (404) and echoes the batch's
+    # Comment. Now the answer is PENDING; the first GetChange shows INSYNC, or in
+    # lifecycle mode the one after N GetChange calls of that change.
+    # https://docs.aws.amazon.com/Route53/latest/APIReference/API_ChangeResourceRecordSets.html
+    # https://docs.aws.amazon.com/Route53/latest/APIReference/API_GetChange.html
+    # https://docs.aws.amazon.com/Route53/latest/APIReference/API_ChangeInfo.html
+    def new_change(backend, comment=None):
+        change = types.SimpleNamespace(
+            id="C" + "".join(random.choice(ROUTE53_ID_CHOICE) for _ in range(20)),
+            status="PENDING", submitted_at=utcnow(), comment=comment)
+        state(backend).changes[change.id] = change
+        if life.on:
+            life.change(change, lambda: None, lambda: setattr(change, "status", "INSYNC"))
+        return change
+
+    def change_info(change):
+        info = {"Id": f"/change/{change.id}", "Status": change.status,
+                "SubmittedAt": change.submitted_at}
+        if change.comment:
+            info["Comment"] = change.comment
+        return info
+
+    def with_change(original, comment_param=None):
+        def respond(self):
+            result = original(self)
+            comment = self._get_param(comment_param) if comment_param else None
+            result.result["ChangeInfo"] = change_info(new_change(self.backend, comment))
+            return result
+
+        return respond
+
+    def get_change_like_aws(self):
+        change_id = str(self._get_param("Id") or "").split("/")[-1]
+        change = state(self.backend).changes.get(change_id)
+        if change is None:
+            raise r53_error("NoSuchChange", f"A change with the specified change ID does not"
+                            f" exist: {change_id}")
+        if life.on:
+            life.poll(change)
+        else:
+            change.status = "INSYNC"
+        return ActionResult({"ChangeInfo": change_info(change)})
+
+    Route53Response.create_hosted_zone = with_change(Route53Response.create_hosted_zone)
+    Route53Response.delete_hosted_zone = with_change(Route53Response.delete_hosted_zone)
+    Route53Response.change_resource_record_sets = with_change(
+        Route53Response.change_resource_record_sets, "ChangeBatch.Comment")
+    Route53Response.get_change = get_change_like_aws
+
+    # 87. ChangeResourceRecordSets identity and atomicity. CREATE of an existing record
+    # made a second one; DELETE with a SetIdentifier removed every record of the zone with
+    # that SetIdentifier, whatever its name or values; DELETE of a record that never
+    # existed answered a misleading InvalidInput; an alias stored with a TTL made a later
+    # DELETE an HTML 500; a batch was applied change by change. AWS: a record is
+    # (name, type, SetIdentifier); CREATE of an existing one and DELETE of a missing one
+    # or with other values answer InvalidChangeBatch ("Tried to create resource record
+    # set [name='…', type='…'] but it already exists", "Tried to delete resource record set
+    # [name='…', type='…', set-identifier='…'] but it was not found" / "… but the values
+    # provided do not match the current values"), and the batch applies all or nothing
+    # ("If any change fails, none is made"; wording as recorded in
+    # https://github.com/aws/aws-sdk-kotlin/pull/1435).
+    # https://docs.aws.amazon.com/Route53/latest/APIReference/API_ChangeResourceRecordSets.html
+    #
+    # 88. Record validation (ChangeResourceRecordSets CREATE and UPSERT). moto stored each
+    # of these; AWS refuses them:
+    #   - a routing policy (GeoLocation, Failover, Weight, Region, MultiValueAnswer, ...)
+    #     without SetIdentifier, a SetIdentifier without one, or two of them: InvalidInput;
+    #   - GeoLocation with an unknown ContinentCode (AF, AN, AS, EU, OC, NA, SA), a
+    #     CountryCode that isn't two letters or `*`, ContinentCode with CountryCode or
+    #     SubdivisionCode, or SubdivisionCode without CountryCode: InvalidInput;
+    #   - Failover other than PRIMARY/SECONDARY: InvalidInput;
+    #   - an AliasTarget together with TTL or ResourceRecords, or neither: InvalidInput;
+    #   - a HealthCheckId of no health check: NoSuchHealthCheck (404);
+    #   - after the batch, two geolocation records of one name and type for the same
+    #     location, or two PRIMARY (or SECONDARY) failover records: InvalidChangeBatch;
+    #   - an alias to a load balancer of the account (found by its DNS name) with a
+    #     HostedZoneId other than the load balancer's CanonicalHostedZoneId:
+    #     InvalidChangeBatch "... but the alias target name does not lie within the target
+    #     zone" (wording as reported in https://github.com/barnybug/cli53/issues/213).
+    # https://docs.aws.amazon.com/Route53/latest/APIReference/API_ResourceRecordSet.html
+    # https://docs.aws.amazon.com/Route53/latest/APIReference/API_GeoLocation.html
+    # https://docs.aws.amazon.com/Route53/latest/APIReference/API_AliasTarget.html
+    routing_keys = ("Weight", "Region", "GeoLocation", "Failover", "MultiValueAnswer",
+                    "GeoProximityLocation", "CidrRoutingConfig")
+    continents = {"AF", "AN", "AS", "EU", "OC", "NA", "SA"}
+
+    def norm(name):
+        return str(name or "").rstrip(".").lower()
+
+    def describe(action, rs):
+        return (f"[Action={action}, Name={rs.get('Name')}, Type={rs.get('Type')}, "
+                f"SetIdentifier={rs.get('SetIdentifier') or 'null'}]")
+
+    def check_record(backend, action, rs):
+        routing = [k for k in routing_keys if rs.get(k) is not None]
+        if len(routing) > 1 or (rs.get("SetIdentifier") and not routing):
+            found = "more than one" if routing else "none"
+            raise InvalidInput(f"Invalid request: Expected exactly one of [Weight, Region,"
+                               f" Failover, GeoLocation, MultiValueAnswer, GeoProximityLocation,"
+                               f" or CidrRoutingConfig], but found {found} in Change with"
+                               f" {describe(action, rs)}")
+        if routing and not rs.get("SetIdentifier"):
+            raise InvalidInput(f"Invalid request: Missing field 'SetIdentifier' in Change with"
+                               f" {describe(action, rs)}")
+        geo = rs.get("GeoLocation")
+        if geo is not None:
+            continent, country, sub = (geo.get("ContinentCode"), geo.get("CountryCode"),
+                                       geo.get("SubdivisionCode"))
+            if (continent and (country or sub)) or not (continent or country) or (
+                    sub and not country):
+                raise InvalidInput("Invalid request: specify either ContinentCode, or"
+                                   " CountryCode (with SubdivisionCode)")
+            if continent and continent not in continents:
+                raise InvalidInput(f"Value '{continent}' at 'continentCode' is not a valid"
+                                   f" continent code: AF, AN, AS, EU, OC, NA, SA")
+            if country and not (country == "*" or re.fullmatch(r"[A-Z]{2}", country)):
+                raise InvalidInput(f"Value '{country}' at 'countryCode' is not a valid"
+                                   f" ISO 3166-1 alpha-2 country code or *")
+        if rs.get("Failover") not in (None, "PRIMARY", "SECONDARY"):
+            raise InvalidInput(f"Invalid request: Failover must be PRIMARY or SECONDARY in"
+                               f" Change with {describe(action, rs)}")
+        alias = rs.get("AliasTarget")
+        plain = rs.get("TTL") is not None or bool(rs.get("ResourceRecords"))
+        if bool(alias) == plain:
+            found = "more than one" if alias else "none"
+            raise InvalidInput(f"Invalid request: Expected exactly one of [AliasTarget, all of"
+                               f" [TTL, and ResourceRecords], or TrafficPolicyInstanceId], but"
+                               f" found {found} in Change with {describe(action, rs)}")
+        if rs.get("HealthCheckId") and rs["HealthCheckId"] not in backend.health_checks:
+            raise NoSuchHealthCheck(rs["HealthCheckId"])
+        if alias:
+            check_alias_zone(backend, rs, alias)
+
+    def check_alias_zone(backend, rs, alias):
+        from moto.elbv2.models import elbv2_backends
+
+        target = norm(alias.get("DNSName"))
+        target = target[len("dualstack."):] if target.startswith("dualstack.") else target
+        labels = target.split(".")
+        if not target.endswith(".elb.amazonaws.com") or len(labels) < 5:
+            return
+        lbs = elbv2_backends[backend.account_id][labels[-4]].load_balancers.values()
+        lb = next((lb for lb in list(lbs) if norm(lb.dns_name) == target), None)
+        if lb is not None and alias.get("HostedZoneId") != lb.canonical_hosted_zone_id:
+            raise r53_error("InvalidChangeBatch", f"[Tried to create an alias that targets"
+                            f" {target}., type {rs.get('Type')} in zone"
+                            f" {alias.get('HostedZoneId')}, but the alias target name does"
+                            f" not lie within the target zone]")
+
+    def identity(name, rtype, set_identifier):
+        return norm(name), str(rtype).upper(), set_identifier or None
+
+    def stored_form(rs):
+        rs = copy.deepcopy(rs)
+        if not rs["Name"].endswith("."):
+            rs["Name"] += "."
+        if "ResourceRecords" in rs:
+            rs["ResourceRecords"] = [r["Value"] for r in rs["ResourceRecords"] or []]
+        return rs
+
+    def alias_values(alias):
+        if not alias:
+            return None
+        return (alias.get("HostedZoneId"), norm(alias.get("DNSName")),
+                bool(alias.get("EvaluateTargetHealth")))
+
+    def same_values(record, rs):
+        wanted = stored_form(rs)
+        return (
+            (str(record.ttl) if record.ttl is not None else None)
+            == (str(wanted.get("TTL")) if wanted.get("TTL") is not None else None)
+            and sorted(record.records or []) == sorted(wanted.get("ResourceRecords") or [])
+            and alias_values(record.alias_target) == alias_values(wanted.get("AliasTarget"))
+            and (str(record.weight) if record.weight is not None else None)
+            == (str(wanted["Weight"]) if wanted.get("Weight") is not None else None)
+            and record.region == wanted.get("Region")
+            and record.failover == wanted.get("Failover")
+            and (record.geo_location or None) == (wanted.get("GeoLocation") or None)
+            and bool(record.multi_value_answer) == bool(wanted.get("MultiValueAnswer"))
+            and record.health_check_id == wanted.get("HealthCheckId"))
+
+    def record_label(rs):
+        name = rs["Name"] if rs["Name"].endswith(".") else rs["Name"] + "."
+        ident = f", set-identifier='{rs['SetIdentifier']}'" if rs.get("SetIdentifier") else ""
+        return f"[name='{name}', type='{rs.get('Type')}'{ident}]"
+
+    def check_routing_conflicts(records):
+        seen = set()
+        for record in records:
+            if record.geo_location:
+                key = ("geo", norm(record.name), record.type,
+                       tuple(sorted(record.geo_location.items())))
+                what = "You can't create two geolocation resource record sets that specify" \
+                       " the same geographic location"
+            elif record.failover:
+                key = ("failover", norm(record.name), record.type, record.failover)
+                what = f"There is already a {record.failover} failover resource record set" \
+                       f" for {record.name} type {record.type}"
+            else:
+                continue
+            if key in seen:
+                raise r53_error("InvalidChangeBatch", f"[{what}]")
+            seen.add(key)
+
+    def change_resource_record_sets_like_aws(self, zoneid, change_list):
+        zone = self.get_hosted_zone(zoneid)
+        records = list(zone.rrsets)
+        zone_name = norm(zone.name)
+        for value in change_list:
+            action, rs = value["Action"], value["ResourceRecordSet"]
+            if action not in ("CREATE", "UPSERT", "DELETE"):
+                raise InvalidActionValue(action)
+            validate_domain_name(rs["Name"], code="InvalidChangeBatch")
+            if norm(rs["Name"]) != zone_name and not norm(rs["Name"]).endswith("." + zone_name):
+                raise r53_error("InvalidChangeBatch", f"[RRSet with DNS name {rs['Name']} is"
+                                f" not permitted in zone {zone.name}]")
+            if action != "DELETE":
+                check_record(self, action, rs)
+            key = identity(rs["Name"], rs.get("Type"), rs.get("SetIdentifier"))
+            at = next((i for i, r in enumerate(records)
+                       if identity(r.name, r.type, r.set_identifier) == key), None)
+            if action == "CREATE":
+                if at is not None:
+                    raise r53_error("InvalidChangeBatch", f"[Tried to create resource record"
+                                    f" set {record_label(rs)} but it already exists]")
+                records.append(RecordSet(stored_form(rs)))
+            elif action == "UPSERT":
+                if at is None:
+                    records.append(RecordSet(stored_form(rs)))
+                else:
+                    records[at] = RecordSet(stored_form(rs))
+            else:
+                if at is None:
+                    raise r53_error("InvalidChangeBatch", f"[Tried to delete resource record"
+                                    f" set {record_label(rs)} but it was not found]")
+                if not same_values(records[at], rs):
+                    raise r53_error("InvalidChangeBatch", f"[Tried to delete resource record"
+                                    f" set {record_label(rs)} but the values provided do not"
+                                    f" match the current values]")
+                del records[at]
+        check_routing_conflicts(records)
+        zone.rrsets = records
+
+    Route53Backend.change_resource_record_sets = change_resource_record_sets_like_aws
+
+    # 89. ListResourceRecordSets paging. moto ignored StartRecordIdentifier and never
+    # answered NextRecordIdentifier, so a page boundary between records of one name and
+    # type (geolocation, failover, weighted) made a client that follows Next* as AWS
+    # documents loop forever. AWS: records sorted by name (labels reversed), type, then
+    # SetIdentifier; "get the values of NextRecordName, NextRecordType, and
+    # NextRecordIdentifier (if any) ... and specify those values for StartRecordName,
+    # StartRecordType, and StartRecordIdentifier".
+    # https://docs.aws.amazon.com/Route53/latest/APIReference/API_ListResourceRecordSets.html
+    def record_order(record):
+        return reverse_domain_name(norm(record.name)), record.type, record.set_identifier or ""
+
+    def list_resource_record_sets_paged(self):
+        zone = self.backend.get_hosted_zone(self._get_param("HostedZoneId"))
+        start_name = self._get_param("StartRecordName")
+        start_type = self._get_param("StartRecordType")
+        start_id = self._get_param("StartRecordIdentifier")
+        max_items = self._get_int_param("MaxItems", 300)
+        if (start_type and not start_name) or (start_id and not start_type):
+            raise InvalidInput("The input is not valid")
+        if start_name:
+            validate_domain_name(start_name)
+        records = sorted(zone.rrsets, key=record_order)
+        if start_name:
+            start = (reverse_domain_name(norm(start_name)), start_type or "", start_id or "")
+            records = [r for r in records if record_order(r) >= start]
+        page, rest = records[:max_items], records[max_items:]
+        result = {"ResourceRecordSets": page, "IsTruncated": bool(rest), "MaxItems": max_items}
+        if rest:
+            result["NextRecordName"] = rest[0].name
+            result["NextRecordType"] = rest[0].type
+            if rest[0].set_identifier:
+                result["NextRecordIdentifier"] = rest[0].set_identifier
+        return ActionResult(result)
+
+    Route53Response.list_resource_record_sets = list_resource_record_sets_paged
+
+    # 90. Health checks. HealthCheckVersion stayed 1 and was never checked;
+    # ResetElements was ignored; every CreateHealthCheck made a new check, whatever its
+    # CallerReference; CreateHealthCheck answered no Location header; DeleteHealthCheck of
+    # an unknown id succeeded; ListHealthChecks ignored MaxItems and sent no Marker,
+    # IsTruncated or MaxItems. AWS:
+    #   - HealthCheckVersion is 1 at create and +1 per update; an update whose
+    #     HealthCheckVersion is lower than the check's answers HealthCheckVersionMismatch
+    #     (409) and changes nothing;
+    #   - ResetElements (FullyQualifiedDomainName, Regions, ResourcePath,
+    #     ChildHealthChecks) resets those to their defaults;
+    #   - the same CallerReference with the same HealthCheckConfig returns the existing
+    #     check; with another config, or the reference of a deleted check,
+    #     HealthCheckAlreadyExists (409);
+    #   - Location https://route53.amazonaws.com/2013-04-01/healthcheck/<id>;
+    #   - DeleteHealthCheck of an unknown id: NoSuchHealthCheck (404). Deleting a check
+    #     that records name still succeeds, as in AWS ("Route 53 does not prevent you from
+    #     deleting a health check even if the health check is associated with one or more
+    #     resource record sets"); its tags go with it;
+    #   - ListHealthChecks pages with Marker, MaxItems (default 100), IsTruncated and
+    #     NextMarker.
+    # https://docs.aws.amazon.com/Route53/latest/APIReference/API_CreateHealthCheck.html
+    # https://docs.aws.amazon.com/Route53/latest/APIReference/API_UpdateHealthCheck.html
+    # https://docs.aws.amazon.com/Route53/latest/APIReference/API_DeleteHealthCheck.html
+    # https://docs.aws.amazon.com/Route53/latest/APIReference/API_ListHealthChecks.html
+    create_health_check_response = Route53Response.create_health_check
+
+    def create_health_check_like_aws(self):
+        reference = self._get_param("CallerReference")
+        config = copy.deepcopy(self._get_param("HealthCheckConfig"))
+        refs = state(self.backend).hc_refs
+        if reference in refs:
+            hc_id, known = refs[reference]
+            if hc_id not in self.backend.health_checks or known != config:
+                raise r53_error("HealthCheckAlreadyExists", "A health check with the"
+                                f" CallerReference {reference} already exists, or was deleted"
+                                " recently, with different settings.")
+            health_check = self.backend.health_checks[hc_id]
+        else:
+            health_check = create_health_check_response(self).result["HealthCheck"]
+            refs[reference] = (health_check.id, config)
+        return ActionResult({
+            "HealthCheck": health_check,
+            "Location": f"https://route53.amazonaws.com/2013-04-01/healthcheck/{health_check.id}",
+        })
+
+    update_health_check_response = Route53Response.update_health_check
+    resets = {"FullyQualifiedDomainName": ("fqdn", None), "ResourcePath": ("resource_path", None),
+              "Regions": ("regions", None), "ChildHealthChecks": ("children", None)}
+
+    def update_health_check_like_aws(self):
+        health_check = self.backend.get_health_check(self._get_param("HealthCheckId"))
+        version = self._get_int_param("HealthCheckVersion")
+        if version is not None and version < health_check.health_check_version:
+            raise r53_error("HealthCheckVersionMismatch", "The value of HealthCheckVersion in"
+                            " the request doesn't match the value of HealthCheckVersion in the"
+                            " health check.")
+        result = update_health_check_response(self)
+        for element in self._get_param("ResetElements") or []:
+            attribute, default = resets.get(element, (None, None))
+            if attribute:
+                setattr(health_check, attribute, default)
+        health_check.health_check_version += 1
+        return result
+
+    def delete_health_check_like_aws(self, health_check_id):
+        if health_check_id not in self.health_checks:
+            raise NoSuchHealthCheck(health_check_id)
+        del self.health_checks[health_check_id]
+        self.resource_tags.pop(health_check_id, None)
+
+    def list_health_checks_paged(self):
+        marker = self._get_param("Marker")
+        max_items = self._get_int_param("MaxItems", 100)
+        checks = list(self.backend.health_checks.values())
+        if marker:
+            ids = [h.id for h in checks]
+            if marker not in ids:
+                raise InvalidInput(f"Invalid marker: {marker}")
+            checks = checks[ids.index(marker):]
+        page, rest = checks[:max_items], checks[max_items:]
+        result = {"HealthChecks": page, "Marker": marker or "", "IsTruncated": bool(rest),
+                  "MaxItems": max_items}
+        if rest:
+            result["NextMarker"] = rest[0].id
+        return ActionResult(result)
+
+    Route53Response.create_health_check = create_health_check_like_aws
+    Route53Response.update_health_check = update_health_check_like_aws
+    Route53Response.list_health_checks = list_health_checks_paged
+    Route53Backend.delete_health_check = delete_health_check_like_aws
+
+    # 91. Hosted zones. A CallerReference already used made a second zone; the SOA
+    # record's value was a Python dict's repr ("{'Value': 'ns-2048... 86400'}");
+    # ListHostedZonesByName(DNSName) answered only zones of exactly that name, ignored
+    # MaxItems and HostedZoneId, and sent neither IsTruncated nor MaxItems (both required).
+    # AWS: HostedZoneAlreadyExists (409) for a used CallerReference; the SOA value is the
+    # plain string ("ns-2048.awsdns-64.net. hostmaster.example.com. 1 7200 900 1209600
+    # 86400"); ListHostedZonesByName lists every zone sorted by name with the labels
+    # reversed (then by id), starting at DNSName (and HostedZoneId), paged with MaxItems
+    # (default 100), IsTruncated, NextDNSName and NextHostedZoneId. A deleted zone's tags
+    # go with it.
+    # https://docs.aws.amazon.com/Route53/latest/APIReference/API_CreateHostedZone.html
+    # https://docs.aws.amazon.com/Route53/latest/APIReference/API_ListHostedZonesByName.html
+    # https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/SOA-NSrecords.html
+    create_hosted_zone = Route53Backend.create_hosted_zone
+
+    def create_hosted_zone_like_aws(self, name, private_zone, caller_reference=None, *args,
+                                    **kwargs):
+        refs = state(self).zone_refs
+        if caller_reference and caller_reference in refs:
+            raise r53_error("HostedZoneAlreadyExists", f"A hosted zone has already been"
+                            f" created with the specified caller reference: {caller_reference}")
+        zone = create_hosted_zone(self, name, private_zone, caller_reference, *args, **kwargs)
+        if caller_reference:
+            refs.add(caller_reference)
+        for record in zone.rrsets:
+            if record.type == "SOA":
+                record.records = [r["Value"] if isinstance(r, dict) else r
+                                  for r in record.records or []]
+        return zone
+
+    delete_hosted_zone = Route53Backend.delete_hosted_zone
+
+    def delete_hosted_zone_with_tags(self, id_):
+        zone = delete_hosted_zone(self, id_)
+        if zone is not None:
+            self.resource_tags.pop(zone.resource_id, None)
+        return zone
+
+    def zone_order(zone):
+        return reverse_domain_name(norm(zone.name)), zone.resource_id
+
+    def list_hosted_zones_by_name_paged(self):
+        dns_name = self._get_param("DNSName")
+        zone_id = self._get_param("HostedZoneId")
+        max_items = self._get_int_param("MaxItems", 100)
+        if zone_id and not dns_name:
+            raise InvalidInput("HostedZoneId requires DNSName")
+        zones = sorted(self.backend.zones.values(), key=zone_order)
+        if dns_name:
+            start = (reverse_domain_name(norm(dns_name)), (zone_id or "").split("/")[-1])
+            zones = [z for z in zones if zone_order(z) >= start]
+        page, rest = zones[:max_items], zones[max_items:]
+        result = {"HostedZones": page, "IsTruncated": bool(rest), "MaxItems": max_items}
+        if dns_name:
+            result["DNSName"] = dns_name
+        if zone_id:
+            result["HostedZoneId"] = zone_id
+        if rest:
+            result["NextDNSName"] = rest[0].name
+            result["NextHostedZoneId"] = rest[0].resource_id
+        return ActionResult(result)
+
+    Route53Backend.create_hosted_zone = create_hosted_zone_like_aws
+    Route53Backend.delete_hosted_zone = delete_hosted_zone_with_tags
+    Route53Response.list_hosted_zones_by_name = list_hosted_zones_by_name_paged
+
+    # 92. Tags of resources that don't exist. ChangeTagsForResource on an unknown health
+    # check stored the tags, and ListTagsForResource(s) listed tags of unknown (or
+    # deleted) health checks and zones. AWS answers NoSuchHealthCheck or NoSuchHostedZone
+    # (404).
+    # https://docs.aws.amazon.com/Route53/latest/APIReference/API_ChangeTagsForResource.html
+    # https://docs.aws.amazon.com/Route53/latest/APIReference/API_ListTagsForResources.html
+    def check_taggable(backend, resource_type, resource_id):
+        if resource_type == "healthcheck" and resource_id not in backend.health_checks:
+            raise NoSuchHealthCheck(resource_id)
+        if resource_type == "hostedzone" and resource_id not in backend.zones:
+            raise NoSuchHostedZone(resource_id)
+
+    def checking_tags(original, ids_param):
+        def respond(self):
+            resource_type = self._get_param("ResourceType")
+            ids = self._get_param(ids_param)
+            for resource_id in ids if isinstance(ids, list) else [ids]:
+                check_taggable(self.backend, resource_type, resource_id)
+            return original(self)
+
+        return respond
+
+    Route53Response.change_tags_for_resource = checking_tags(
+        Route53Response.change_tags_for_resource, "ResourceId")
+    Route53Response.list_tags_for_resource = checking_tags(
+        Route53Response.list_tags_for_resource, "ResourceId")
+    Route53Response.list_tags_for_resources = checking_tags(
+        Route53Response.list_tags_for_resources, "ResourceIds")
+
+
+# AWS-managed CloudFront policies (patches 97, 98): the ids and settings AWS documents.
+# https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-managed-cache-policies.html
+# https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-managed-response-headers-policies.html
+def _managed_cache_policy(name, comment, ttls, compress):
+    return {
+        "Name": name, "Comment": comment,
+        "MinTTL": ttls[0], "DefaultTTL": ttls[1], "MaxTTL": ttls[2],
+        "ParametersInCacheKeyAndForwardedToOrigin": {
+            "EnableAcceptEncodingGzip": compress, "EnableAcceptEncodingBrotli": compress,
+            "HeadersConfig": {"HeaderBehavior": "none"},
+            "CookiesConfig": {"CookieBehavior": "none"},
+            "QueryStringsConfig": {"QueryStringBehavior": "none"},
+        },
+    }
+
+
+_CF_MANAGED_CACHE_POLICIES = {
+    "658327ea-f89d-4fab-a63d-7e88639e58f6": _managed_cache_policy(
+        "Managed-CachingOptimized", "Policy with caching enabled. Supports Gzip and Brotli"
+        " compression.", (1, 86400, 31536000), True),
+    "b2884449-e4de-46a7-ac36-70bc7f1ddd6d": _managed_cache_policy(
+        "Managed-CachingOptimizedForUncompressedObjects", "Default policy when compression is"
+        " disabled", (1, 86400, 31536000), False),
+    "4135ea2d-6df8-44a3-9df3-4b5a84be39ad": _managed_cache_policy(
+        "Managed-CachingDisabled", "Policy with caching disabled", (0, 0, 0), False),
+}
+_CF_MANAGED_RESPONSE_HEADERS_POLICIES = {
+    "67f7725c-6f97-4210-82d7-5512b31e9d03": {
+        "Name": "Managed-SecurityHeadersPolicy",
+        "Comment": "Adds a set of security headers to every response",
+        "SecurityHeadersConfig": {
+            "XSSProtection": {"Override": False, "Protection": True, "ModeBlock": True},
+            "FrameOptions": {"Override": False, "FrameOption": "SAMEORIGIN"},
+            "ReferrerPolicy": {"Override": False,
+                               "ReferrerPolicy": "strict-origin-when-cross-origin"},
+            "ContentTypeOptions": {"Override": True},
+            "StrictTransportSecurity": {"Override": False, "IncludeSubdomains": False,
+                                        "Preload": False, "AccessControlMaxAgeSec": 31536000},
+        },
+    },
+}
+
+
+def _patch_cloudfront(life: Lifecycle) -> None:
+    from moto.cloudfront import urls as cloudfront_urls
+    from moto.cloudfront.exceptions import (
+        CloudFrontException,
+        InvalidIfMatchVersion,
+        NoSuchDistribution,
+        OriginDoesNotExist,
+    )
+    from moto.cloudfront.models import (
+        CloudFrontBackend,
+        DefaultCacheBehaviour,
+        Distribution,
+        DistributionConfig,
+        ViewerCertificate,
+        random_id,
+    )
+    from moto.cloudfront.responses import CloudFrontResponse
+    from moto.core.responses import ActionResult, EmptyResult
+    from moto.core.utils import utcnow
+    from moto.moto_api._internal import mock_random as random
+
+    def cf_error(code, message):  # the code's HTTP status comes from the model
+        return CloudFrontException(code, message)
+
+    def items(container):
+        return (container or {}).get("Items") or []
+
+    def behaviours(config):
+        """The cache behaviours of a stored DistributionConfig (moto's objects)."""
+        found = [config.DefaultCacheBehavior]
+        cbs = config.CacheBehaviors
+        return found + [cb for cb in (cbs.get("Items") or []) if not isinstance(cb, dict)]
+
+    def check_if_match(if_match, etag):
+        if not if_match:
+            raise InvalidIfMatchVersion()
+        if if_match != etag:
+            raise cf_error("PreconditionFailed", "The If-Match version is missing or not valid"
+                           " for the resource.")
+
+    # 93. Origin groups as cache behaviour targets. A TargetOriginId naming an origin group
+    # answered NoSuchOrigin (moto accepts only origin ids), so origin failover couldn't be
+    # set up; the TargetOriginId of CacheBehaviors and the members of origin groups weren't
+    # checked at all. AWS: a cache behaviour targets an origin or an origin group ("create
+    # or update a cache behavior to use the origin group"); an origin group has two
+    # members, both origins of the distribution. Now: a target that is neither, or a
+    # member that is no origin, answers NoSuchOrigin; a group without exactly two members
+    # InvalidArgument (AWS doesn't document that code).
+    # https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/high_availability_origin_failover.html
+    # https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_OriginGroup.html
+    config_init = DistributionConfig.__init__
+
+    def config_init_with_groups(self, config):
+        origins = {o.get("Id") if isinstance(o, dict) else o.id
+                   for o in items(config.get("Origins"))}
+        groups = items(config.get("OriginGroups"))
+        for group in groups:
+            members = [m.get("OriginId") for m in items(group.get("Members"))]
+            if len(members) != 2:
+                raise cf_error("InvalidArgument", f"The origin group {group.get('Id')} must"
+                               " have two members.")
+            if not set(members) <= origins:
+                raise OriginDoesNotExist()
+        group_ids = {g.get("Id") for g in groups}
+        for cb in items(config.get("CacheBehaviors")):
+            if cb.get("TargetOriginId") not in origins | group_ids:
+                raise OriginDoesNotExist()
+        default = config.get("DefaultCacheBehavior") or {}
+        target = default.get("TargetOriginId")
+        if target in group_ids and origins:  # moto's own check knows only origins
+            default["TargetOriginId"] = next(iter(origins))
+            config_init(self, config)
+            self.DefaultCacheBehavior.target_origin_id = default["TargetOriginId"] = target
+        else:
+            config_init(self, config)
+
+    DistributionConfig.__init__ = config_init_with_groups
+
+    # 94. ETag and IfMatch. The ETag never changed and any non-empty IfMatch was accepted
+    # by UpdateDistribution and DeleteDistribution. AWS gives every version of the
+    # distribution a new ETag (answered by Get, GetConfig and Update) and refuses a stale
+    # IfMatch with PreconditionFailed (412); a missing one with InvalidIfMatchVersion.
+    # https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_UpdateDistribution.html
+    # https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_DeleteDistribution.html
+    #
+    # 95. Status and LastModifiedTime. Status was InProgress only in the create answer
+    # (moto's state manager turned it Deployed at the next call, and an update never
+    # brought InProgress back); LastModifiedTime was a constant from 2021. AWS: create and
+    # every update answer InProgress, which turns Deployed once the change has
+    # propagated; LastModifiedTime is the time of the last change. Now: the first
+    # GetDistribution (or ListDistributions) after the change shows Deployed, or in
+    # lifecycle mode the one after N GetDistribution/ListDistributions calls that return
+    # it. moto's state-manager setting for cloudfront::distribution no longer applies.
+    # https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_Distribution.html
+    def start_deploying(dist):
+        dist.last_modified_time = utcnow()
+        dist.provision_status = "InProgress"
+        if life.on:
+            life.change(dist, lambda: None, lambda: setattr(dist, "provision_status", "Deployed"))
+
+    def poll(dist):
+        if life.on:
+            life.poll(dist)
+        else:
+            dist.provision_status = "Deployed"
+
+    Distribution.status = property(
+        lambda self: self.__dict__.get("provision_status", "Deployed"),
+        lambda self, value: self.__dict__.__setitem__("provision_status", value))
+
+    create_distribution_with_tags = CloudFrontBackend.create_distribution_with_tags
+
+    def create_distribution_deploying(self, distribution_config, tags):
+        check_config(self, distribution_config, None)  # patches 98, 101
+        dist, location, etag = create_distribution_with_tags(self, distribution_config, tags)
+        start_deploying(dist)
+        return dist, location, etag
+
+    update_distribution = CloudFrontBackend.update_distribution
+
+    def update_distribution_like_aws(self, dist_config, _id, if_match):
+        dist = self.distributions.get(_id)
+        if dist is None:
+            raise NoSuchDistribution()
+        check_if_match(if_match, dist.etag)
+        check_config(self, dist_config, dist)  # patches 98, 101
+        dist, location, _ = update_distribution(self, dist_config, _id, if_match)
+        dist.etag = random_id()
+        start_deploying(dist)
+        return dist, location, dist.etag
+
+    get_distribution_response = CloudFrontResponse.get_distribution
+
+    def get_distribution_polled(self):
+        dist = self.backend.distributions.get(self._get_param("Id"))
+        if dist is not None:
+            poll(dist)
+        return get_distribution_response(self)
+
+    list_distributions = CloudFrontBackend.list_distributions
+
+    def list_distributions_polled(self, *args, **kwargs):
+        page, marker = list_distributions(self, *args, **kwargs)
+        for dist in page:
+            poll(dist)
+        return page, marker
+
+    CloudFrontBackend.create_distribution_with_tags = create_distribution_deploying
+    CloudFrontBackend.update_distribution = update_distribution_like_aws
+    CloudFrontBackend.list_distributions = list_distributions_polled
+    CloudFrontResponse.get_distribution = get_distribution_polled
+
+    # 96. DeleteDistribution. It deleted an enabled distribution, and one with a stale
+    # IfMatch (patch 94), and left its tags. AWS: "Before you can delete a distribution,
+    # you must disable it" and wait until the disabling update is Deployed; otherwise
+    # DistributionNotDisabled (409) (for a disabled one still InProgress that code is our
+    # assumption). Its tags go with it.
+    # https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/HowToDeleteDistribution.html
+    # https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_DeleteDistribution.html
+    def delete_distribution_like_aws(self, distribution_id, if_match):
+        dist = self.distributions.get(distribution_id)
+        if dist is None:
+            raise NoSuchDistribution()
+        check_if_match(if_match, dist.etag)
+        if dist.distribution_config.Enabled or dist.status != "Deployed":
+            raise cf_error("DistributionNotDisabled", "The distribution you are trying to"
+                           " delete has not been disabled.")
+        del self.distributions[distribution_id]
+        self.tagger.delete_all_tags_for_resource(dist.arn)
+        life.cancel(dist)
+
+    CloudFrontBackend.delete_distribution = delete_distribution_like_aws
+
+    # 97. Response headers policies (Create, Get, GetConfig, Update, Delete, List) were
+    # missing (HTML 404). Added, as AWS documents them: Create answers 201 with ETag and
+    # Location; Get and GetConfig answer the ETag; Update (which replaces the whole config)
+    # and Delete need the current IfMatch (PreconditionFailed 412, InvalidIfMatchVersion
+    # 400); a name the account already has answers ResponseHeadersPolicyAlreadyExists
+    # (409); an unknown id NoSuchResponseHeadersPolicy (404); deleting a policy a
+    # distribution's cache behaviour uses ResponseHeadersPolicyInUse (409). The managed
+    # SecurityHeadersPolicy (67f7725c-6f97-4210-82d7-5512b31e9d03) is readable and listed
+    # with Type managed; changing or deleting it answers IllegalUpdate / IllegalDelete.
+    # https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_CreateResponseHeadersPolicy.html
+    # https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_UpdateResponseHeadersPolicy.html
+    # https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_DeleteResponseHeadersPolicy.html
+    # https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_ListResponseHeadersPolicies.html
+    #
+    # 98. Managed cache policies. GetCachePolicy, GetCachePolicyConfig and
+    # ListCachePolicies were missing (HTML 404); distributions accepted any CachePolicyId
+    # and ResponseHeadersPolicyId. Added: the managed CachingOptimized, CachingDisabled and
+    # CachingOptimizedForUncompressedObjects (ListCachePolicies lists them with Type
+    # managed or none; moto has no custom cache policies); a cache behaviour naming an
+    # unknown cache policy answers NoSuchCachePolicy (404), an unknown response headers
+    # policy NoSuchResponseHeadersPolicy (404).
+    # https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-managed-cache-policies.html
+    # https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_GetCachePolicy.html
+    cloudfront_urls.url_paths.update({
+        "{0}/2020-05-31/response-headers-policy$": CloudFrontResponse.dispatch,
+        "{0}/2020-05-31/response-headers-policy/(?P<policy_id>[^/]+)$": CloudFrontResponse.dispatch,
+        "{0}/2020-05-31/response-headers-policy/(?P<policy_id>[^/]+)/config$": CloudFrontResponse.dispatch,
+        "{0}/2020-05-31/cache-policy$": CloudFrontResponse.dispatch,
+        "{0}/2020-05-31/cache-policy/(?P<policy_id>[^/]+)$": CloudFrontResponse.dispatch,
+        "{0}/2020-05-31/cache-policy/(?P<policy_id>[^/]+)/config$": CloudFrontResponse.dispatch,
+        "{0}/2020-05-31/distributionsByWebACLId/(?P<web_acl_id>.+)$": CloudFrontResponse.dispatch,
+    })
+    managed_time = datetime.datetime(2021, 11, 3, tzinfo=datetime.timezone.utc)
+
+    def policies(backend):
+        if not hasattr(backend, "provision_rhps"):
+            backend.provision_rhps = {}
+            for policy_id, config in _CF_MANAGED_RESPONSE_HEADERS_POLICIES.items():
+                backend.provision_rhps[policy_id] = types.SimpleNamespace(
+                    id=policy_id, config=copy.deepcopy(config), etag="E23ZP02F085DFQ",
+                    last_modified=managed_time, type="managed")
+        return backend.provision_rhps
+
+    def find_policy(backend, policy_id):
+        policy = policies(backend).get(policy_id)
+        if policy is None:
+            raise cf_error("NoSuchResponseHeadersPolicy", "The response headers policy does"
+                           " not exist.")
+        return policy
+
+    def policy_answer(policy, **extra):
+        return ActionResult({"ResponseHeadersPolicy": {
+            "Id": policy.id, "LastModifiedTime": policy.last_modified,
+            "ResponseHeadersPolicyConfig": policy.config}, "ETag": policy.etag, **extra})
+
+    def check_name_free(backend, name, policy_id=None):
+        if any(p.config.get("Name") == name and p.id != policy_id
+               for p in policies(backend).values()):
+            raise cf_error("ResponseHeadersPolicyAlreadyExists", "A response headers policy"
+                           " with this name already exists. You must provide a unique name.")
+
+    def create_response_headers_policy(self):
+        config = self._get_param("ResponseHeadersPolicyConfig") or {}
+        check_name_free(self.backend, config.get("Name"))
+        policy = types.SimpleNamespace(id=str(random.uuid4()), config=config,
+                                       etag=random_id(), last_modified=utcnow(), type="custom")
+        policies(self.backend)[policy.id] = policy
+        return policy_answer(policy, Location="https://cloudfront.amazonaws.com/2020-05-31/"
+                             f"response-headers-policy/{policy.id}")
+
+    def get_response_headers_policy(self):
+        return policy_answer(find_policy(self.backend, self._get_param("Id")))
+
+    def get_response_headers_policy_config(self):
+        policy = find_policy(self.backend, self._get_param("Id"))
+        return ActionResult({"ResponseHeadersPolicyConfig": policy.config, "ETag": policy.etag})
+
+    def update_response_headers_policy(self):
+        policy = find_policy(self.backend, self._get_param("Id"))
+        if policy.type == "managed":
+            raise cf_error("IllegalUpdate", "You can't update a managed response headers policy.")
+        check_if_match(self._get_param("IfMatch"), policy.etag)
+        config = self._get_param("ResponseHeadersPolicyConfig") or {}
+        check_name_free(self.backend, config.get("Name"), policy.id)
+        policy.config, policy.etag, policy.last_modified = config, random_id(), utcnow()
+        return policy_answer(policy)
+
+    def policy_users(backend, policy_id):
+        return [d for d in backend.distributions.values()
+                if any(b.response_headers_policy_id == policy_id
+                       for b in behaviours(d.distribution_config))]
+
+    def delete_response_headers_policy(self):
+        policy = find_policy(self.backend, self._get_param("Id"))
+        if policy.type == "managed":
+            raise cf_error("IllegalDelete", "You can't delete a managed response headers policy.")
+        check_if_match(self._get_param("IfMatch"), policy.etag)
+        if policy_users(self.backend, policy.id):
+            raise cf_error("ResponseHeadersPolicyInUse", "Cannot delete the response headers"
+                           " policy because it is attached to one or more cache behaviors.")
+        del policies(self.backend)[policy.id]
+        return EmptyResult()
+
+    def page(found, marker, max_items, key):
+        """(items, next marker) of a list paged by an opaque marker: the next item's key."""
+        if marker:
+            keys = [key(x) for x in found]
+            found = found[keys.index(marker):] if marker in keys else []
+        max_items = max_items or 100
+        rest = found[max_items:]
+        return found[:max_items], (key(rest[0]) if rest else None), max_items
+
+    def list_response_headers_policies(self):
+        wanted = self._get_param("Type")
+        found = [p for p in policies(self.backend).values() if wanted in (None, p.type)]
+        found, next_marker, max_items = page(found, self._get_param("Marker"),
+                                             self._get_int_param("MaxItems"), lambda p: p.id)
+        return ActionResult({"ResponseHeadersPolicyList": {
+            "NextMarker": next_marker, "MaxItems": max_items, "Quantity": len(found),
+            "Items": [{"Type": p.type, "ResponseHeadersPolicy": {
+                "Id": p.id, "LastModifiedTime": p.last_modified,
+                "ResponseHeadersPolicyConfig": p.config}} for p in found] or None}})
+
+    def find_cache_policy(policy_id):
+        config = _CF_MANAGED_CACHE_POLICIES.get(policy_id)
+        if config is None:
+            raise cf_error("NoSuchCachePolicy", "The cache policy does not exist.")
+        return config
+
+    def get_cache_policy(self):
+        policy_id = self._get_param("Id")
+        return ActionResult({"CachePolicy": {
+            "Id": policy_id, "LastModifiedTime": managed_time,
+            "CachePolicyConfig": find_cache_policy(policy_id)}, "ETag": "E23ZP02F085DFQ"})
+
+    def get_cache_policy_config(self):
+        return ActionResult({"CachePolicyConfig": find_cache_policy(self._get_param("Id")),
+                             "ETag": "E23ZP02F085DFQ"})
+
+    def list_cache_policies(self):
+        found = list(_CF_MANAGED_CACHE_POLICIES.items())
+        if self._get_param("Type") == "custom":
+            found = []
+        found, next_marker, max_items = page(found, self._get_param("Marker"),
+                                             self._get_int_param("MaxItems"), lambda p: p[0])
+        return ActionResult({"CachePolicyList": {
+            "NextMarker": next_marker, "MaxItems": max_items, "Quantity": len(found),
+            "Items": [{"Type": "managed", "CachePolicy": {
+                "Id": i, "LastModifiedTime": managed_time, "CachePolicyConfig": c}}
+                for i, c in found] or None}})
+
+    for method in (create_response_headers_policy, get_response_headers_policy,
+                   get_response_headers_policy_config, update_response_headers_policy,
+                   delete_response_headers_policy, list_response_headers_policies,
+                   get_cache_policy, get_cache_policy_config, list_cache_policies):
+        setattr(CloudFrontResponse, method.__name__, method)
+
+    # 99. DistributionConfig echo. moto added ForwardedValues and MinTTL/DefaultTTL/MaxTTL
+    # 0 to cache behaviours that have a CachePolicyId, answered CloudFrontDefaultCertificate
+    # true (and CertificateSource cloudfront) beside an ACMCertificateArn, and left the
+    # required Staging out of ListDistributions summaries. AWS: a behaviour has "either a
+    # CachePolicyId or ForwardedValues" (the TTLs are legacy settings of the latter);
+    # CloudFrontDefaultCertificate is false with an ACM or IAM certificate (CertificateSource
+    # acm or iam, Certificate the ARN or id); Staging is false for a distribution that
+    # isn't a staging one.
+    # https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_DefaultCacheBehavior.html
+    # https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_ViewerCertificate.html
+    # https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_DistributionSummary.html
+    behaviour_init = DefaultCacheBehaviour.__init__
+
+    def behaviour_init_like_aws(self, config):
+        behaviour_init(self, config)
+        if config.get("CachePolicyId") and "ForwardedValues" not in config:
+            self.forwarded_values = None
+            self.min_ttl = self.default_ttl = self.max_ttl = None
+
+    certificate_init = ViewerCertificate.__init__
+
+    def certificate_init_like_aws(self, config):
+        certificate_init(self, config)
+        custom = config.get("ACMCertificateArn") or config.get("IAMCertificateId")
+        if custom and "CloudFrontDefaultCertificate" not in config:
+            self.cloud_front_default_certificate = False
+        if config.get("ACMCertificateArn"):
+            self.certificate_source, self.certificate = "acm", config["ACMCertificateArn"]
+        elif config.get("IAMCertificateId"):
+            self.certificate_source, self.certificate = "iam", config["IAMCertificateId"]
+
+    DefaultCacheBehaviour.__init__ = behaviour_init_like_aws
+    ViewerCertificate.__init__ = certificate_init_like_aws
+    Distribution.staging = False
+
+    # 100. ListDistributionsByWebACLId was missing (HTML 404). Added: the account's
+    # distributions whose WebACLId is the given value (a WAFv2 web ACL's ARN), paged
+    # with Marker and MaxItems, in a DistributionList.
+    # https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_ListDistributionsByWebACLId.html
+    def list_distributions_by_web_acl_id(self):
+        acl = self._get_param("WebACLId")
+        found = [d for d in self.backend.distributions.values()
+                 if d.distribution_config.WebACLId == acl]
+        marker = self._get_param("Marker")
+        found, next_marker, max_items = page(found, marker, self._get_int_param("MaxItems"),
+                                             lambda d: d.id)
+        return ActionResult({"DistributionList": {
+            "Marker": marker or "", "NextMarker": next_marker, "MaxItems": max_items,
+            "IsTruncated": next_marker is not None, "Quantity": len(found),
+            "Items": found or None}})
+
+    CloudFrontResponse.list_distributions_by_web_acl_id = list_distributions_by_web_acl_id
+
+    # 101. Create/update validation. moto accepted an alias another distribution has,
+    # aliases without a certificate that covers them, a WebACLId of no web ACL, and a
+    # changed CallerReference. AWS answers: CNAMEAlreadyExists (409) (checked here within
+    # the account); InvalidViewerCertificate (400) for aliases with the default
+    # certificate, or an ACM certificate that is missing, outside us-east-1, not ISSUED,
+    # or doesn't cover every alias (exactly, or by a wildcard one label deep);
+    # InvalidWebACLId (400) for a WebACLId that isn't a CLOUDFRONT-scope WAFv2 web ACL of
+    # the account (WAF Classic ids aren't supported); IllegalUpdate (400) "You can't change
+    # the value of CallerReference".
+    # https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/cnames-and-https-requirements.html
+    # https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_UpdateDistribution.html
+    # https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_CreateDistribution.html
+    def covered(domain, names):
+        domain = domain.lower().rstrip(".")
+        for name in names:
+            name = name.lower().rstrip(".")
+            if name == domain or (name.startswith("*.") and domain.count(".") >= 1
+                                  and domain.split(".", 1)[1] == name[2:]):
+                return True
+        return False
+
+    def check_certificate(backend, aliases, certificate):
+        from moto.acm.models import acm_backends
+
+        if not aliases:
+            return
+        arn = certificate.get("ACMCertificateArn")
+        if certificate.get("IAMCertificateId") and not arn:
+            return  # IAM server certificates aren't checked
+        if not arn or certificate.get("CloudFrontDefaultCertificate"):
+            raise cf_error("InvalidViewerCertificate", "To add an alternate domain name (CNAME)"
+                           " to a CloudFront distribution, you must attach a trusted certificate"
+                           " that validates your authorization to use the domain name.")
+        parts = arn.split(":")
+        cert = None
+        if len(parts) > 5 and parts[3] == "us-east-1" and parts[4] == backend.account_id:
+            cert = acm_backends[backend.account_id]["us-east-1"]._certificates.get(arn)
+        if cert is not None:
+            cert.check()  # moto's (and patch 78's) point for a pending certificate to issue
+        names = []
+        if cert is not None:
+            names = getattr(cert, "provision_domains", None) or [cert.common_name, *cert.sans]
+        if cert is None or cert.status != "ISSUED" or not all(covered(a, names) for a in aliases):
+            raise cf_error("InvalidViewerCertificate", f"The specified SSL certificate {arn}"
+                           " doesn't exist, isn't in us-east-1 region, isn't valid, or doesn't"
+                           " include a valid certificate chain.")
+
+    def check_config(backend, config, dist):
+        from moto.wafv2.models import GLOBAL_REGION, wafv2_backends
+
+        if dist is not None and config.get("CallerReference") != dist.distribution_config.caller_reference:
+            raise cf_error("IllegalUpdate", "You can't change the value of CallerReference.")
+        aliases = items(config.get("Aliases"))
+        for other in backend.distributions.values():
+            if other is not dist and set(map(str.lower, aliases)) & set(
+                    map(str.lower, other.distribution_config.Aliases.get("Items") or [])):
+                raise cf_error("CNAMEAlreadyExists", "One or more of the CNAMEs you provided"
+                               " are already associated with a different resource.")
+        check_certificate(backend, aliases, config.get("ViewerCertificate") or {})
+        acl = config.get("WebACLId")
+        if acl and acl not in wafv2_backends[backend.account_id][GLOBAL_REGION].wacls:
+            raise cf_error("InvalidWebACLId", f"Web ACL is not accessible by the requester or"
+                           f" does not exist: {acl}")
+        for b in [config.get("DefaultCacheBehavior") or {}, *items(config.get("CacheBehaviors"))]:
+            if b.get("CachePolicyId"):
+                find_cache_policy(b["CachePolicyId"])
+            if b.get("ResponseHeadersPolicyId"):
+                find_policy(backend, b["ResponseHeadersPolicyId"])
+
+    # 102. Tags of resources that don't exist. ListTagsForResource of a distribution ARN
+    # that never existed answered [] (of a deleted one, its old tags), and TagResource and
+    # UntagResource succeeded. AWS answers NoSuchResource (404) unless the ARN is a
+    # distribution, function or key value store of the account.
+    # https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_ListTagsForResource.html
+    # https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_TagResource.html
+    def check_taggable(backend, arn):
+        known = ([d.arn for d in backend.distributions.values()]
+                 + [f.arn for f in backend.functions.values()]
+                 + [k.arn for k in backend.key_value_stores.values()])
+        if arn not in known:
+            raise cf_error("NoSuchResource", "The specified resource does not exist.")
+
+    def checking_tags(original):
+        def respond(self):
+            check_taggable(self.backend, self._get_param("Resource"))
+            return original(self)
+
+        return respond
+
+    for name in ("list_tags_for_resource", "tag_resource", "untag_resource"):
+        setattr(CloudFrontResponse, name, checking_tags(getattr(CloudFrontResponse, name)))
+
+
+def _patch_wafv2_cloudfront() -> None:
+    from moto.wafv2.exceptions import WAFv2ClientError
+    from moto.wafv2.models import GLOBAL_REGION, WAFV2Backend
+    from moto.wafv2.responses import WAFV2Response
+
+    def waf_error(code, message):
+        return WAFv2ClientError(code, message)
+
+    # (Patches 79-82 and 84-85 change WAFV2Backend, so they hold for CLOUDFRONT-scope web
+    # ACLs too, which moto keeps in the account's "global" backend.)
+    #
+    # 103. DeleteWebACL of a CLOUDFRONT web ACL that a distribution's WebACLId names
+    # deleted it (patch 82 only knows AssociateWebACL's associations). AWS answers
+    # WAFAssociatedItemException: "Before deleting any web ACL, first disassociate it from
+    # all resources" (for CloudFront, update the distribution with an empty WebACLId).
+    # https://docs.aws.amazon.com/waf/latest/APIReference/API_DeleteWebACL.html
+    delete_web_acl = WAFV2Backend.delete_web_acl
+
+    def delete_web_acl_checking_distributions(self, name, scope, _id, lock_token):
+        from moto.cloudfront.models import cloudfront_backends
+
+        acl = next((a for a in self.wacls.values() if a.name == name and a.id == _id), None)
+        if acl is not None and acl.lock_token == lock_token and ":global/" in acl.arn:
+            for backend in list(cloudfront_backends[self.account_id].values()):
+                if any(d.distribution_config.WebACLId == acl.arn
+                       for d in list(backend.distributions.values())):
+                    raise waf_error("WAFAssociatedItemException", "AWS WAF couldn't perform the"
+                                    " operation because your resource is being used by another"
+                                    " resource or it's associated with another resource.")
+        delete_web_acl(self, name, scope, _id, lock_token)
+
+    WAFV2Backend.delete_web_acl = delete_web_acl_checking_distributions
+
+    # 104. Scope, rules and ARNs. Scope=CLOUDFRONT was served from any region; a rule
+    # with a ManagedRuleGroupStatement (or RuleGroupReferenceStatement) and an Action, or
+    # another rule with OverrideAction, was stored; a RateBasedStatement Limit below 10 was
+    # stored (boto3 checks it client-side, the Rust SDK doesn't); GetWebACL (and the
+    # other calls that take an ARN) with the ARN of a CLOUDFRONT ACL and no Scope answered
+    # WAFNonexistentItemException. AWS:
+    #   - "To work with CloudFront, you must also specify the Region US East (N.
+    #     Virginia)"; elsewhere WAFInvalidParameterException "Error reason: The scope is
+    #     not valid., field: SCOPE_VALUE, parameter: CLOUDFRONT" (wording as reported in
+    #     https://github.com/aws-solutions/aws-waf-security-automations/issues/187);
+    #   - OverrideAction is for rule group statements only, Action for every other rule:
+    #     WAFInvalidParameterException;
+    #   - RateBasedStatement Limit is 10 to 2,000,000,000: WAFInvalidParameterException;
+    #   - the ARN (arn:aws:wafv2:us-east-1:<account>:global/webacl/...) names the ACL.
+    # https://docs.aws.amazon.com/waf/latest/APIReference/API_CreateWebACL.html
+    # https://docs.aws.amazon.com/waf/latest/APIReference/API_Rule.html
+    # https://docs.aws.amazon.com/waf/latest/APIReference/API_RateBasedStatement.html
+    # https://docs.aws.amazon.com/waf/latest/APIReference/API_GetWebACL.html
+    signing_region = re.compile(r"Credential=[^/]+/\d{8}/([^/]+)/")
+    backend_property = WAFV2Response.wafv2_backend
+
+    def wafv2_backend_checked(self):
+        if self.region == GLOBAL_REGION:
+            m = signing_region.search(self.headers.get("Authorization") or "")
+            if m and m.group(1) != "us-east-1":
+                raise waf_error("WAFInvalidParameterException", "Error reason: The scope is not"
+                                " valid., field: SCOPE_VALUE, parameter: CLOUDFRONT")
+        return backend_property.fget(self)
+
+    WAFV2Response.wafv2_backend = property(wafv2_backend_checked)
+
+    def arn_in_body(self):
+        try:
+            body = json.loads(self.body or "{}")
+        except ValueError:
+            return None
+        return body.get("ARN") or body.get("ResourceARN") or body.get("WebACLArn")
+
+    def global_by_arn(original):
+        def respond(self):
+            arn = arn_in_body(self)
+            if isinstance(arn, str) and ":global/" in arn and arn.split(":")[3] == "us-east-1":
+                self.region = GLOBAL_REGION
+            return original(self)
+
+        return respond
+
+    for name in ("get_web_acl", "list_tags_for_resource", "tag_resource", "untag_resource"):
+        setattr(WAFV2Response, name, global_by_arn(getattr(WAFV2Response, name)))
+
+    group_statements = ("ManagedRuleGroupStatement", "RuleGroupReferenceStatement")
+
+    def rate_limits(statement):
+        if not isinstance(statement, dict):
+            return
+        for kind, body in statement.items():
+            if kind == "RateBasedStatement":
+                yield (body or {}).get("Limit")
+            for inner in [(body or {}).get("Statement"), (body or {}).get("ScopeDownStatement"),
+                          *((body or {}).get("Statements") or [])]:
+                yield from rate_limits(inner)
+
+    def check_rules(rules):
+        for rule in rules or []:
+            statement = rule.get("Statement") or {}
+            group = any(k in statement for k in group_statements)
+            if group and (rule.get("Action") is not None or rule.get("OverrideAction") is None):
+                raise waf_error("WAFInvalidParameterException", "Error reason: A reference in"
+                                " your rule statement is not valid., field: RULE, parameter:"
+                                f" {rule.get('Name')} (a rule group statement needs"
+                                " OverrideAction and no Action)")
+            if not group and (rule.get("OverrideAction") is not None or rule.get("Action") is None):
+                raise waf_error("WAFInvalidParameterException", "Error reason: A reference in"
+                                " your rule statement is not valid., field: RULE, parameter:"
+                                f" {rule.get('Name')} (a rule needs Action and no"
+                                " OverrideAction)")
+            for limit in rate_limits(statement):
+                if not isinstance(limit, int) or not 10 <= limit <= 2_000_000_000:
+                    raise waf_error("WAFInvalidParameterException", "Error reason: Your"
+                                    " statement has an invalid rate limit, field:"
+                                    f" RATE_BASED_STATEMENT, parameter: {limit}")
+
+    def checking_rules(original):
+        def respond(self):
+            check_rules(json.loads(self.body or "{}").get("Rules"))
+            return original(self)
+
+        return respond
+
+    WAFV2Response.create_web_acl = checking_rules(WAFV2Response.create_web_acl)
+    WAFV2Response.update_web_acl = checking_rules(WAFV2Response.update_web_acl)
 
 
 # ---------------------------------------------------------------------------

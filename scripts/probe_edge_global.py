@@ -15,16 +15,23 @@ aws-sdk-wafv2 are generated from):
     Location).
   - awsJson1_1 (WAFv2): required members missing or null, unknown keys, `__type`.
 
+Then "Patch checks" asserts the launcher's patches 86-104 (Route53, CloudFront, WAFv2
+CLOUDFRONT scope), one `ok` or `!! FAIL` line per expectation; --checks-only runs just
+those (exit status 1 if one fails). Pass --lifecycle N when the emulator runs with
+PROVISION_EMULATOR_LIFECYCLE=N.
+
 Findings: docs/emulator-probe-edge-global.md. Each run uses a fresh account
 (x-moto-account-id), so runs don't collide.
 
   cd /work/main && scripts/emulator start --port 0 --pidfile /tmp/pg.pid --log /tmp/pg.log > /tmp/pg.env
   . /tmp/pg.env && .venv/bin/python scripts/probe_edge_global.py
+  .venv/bin/python scripts/probe_edge_global.py --checks-only     # the patch checks only
   scripts/emulator stop --pidfile /tmp/pg.pid
 
 The endpoint comes from AWS_ENDPOINT_URL.
 """
 
+import argparse
 import copy
 import json
 import os
@@ -328,6 +335,11 @@ def setup():
                                    SubjectAlternativeNames=[ZONE])["CertificateArn"]
     status = acm.describe_certificate(CertificateArn=cert)["Certificate"]["Status"]
     say(f"ACM certificate {cert} status {status}")
+    # CloudFront takes only an ISSUED certificate (patch 101): validate it with the test
+    # hook of patch 78, as ACM would once the validation records are in DNS.
+    raw("POST", "/_provision/acm/issue?arn=" + cert)
+    status = acm.describe_certificate(CertificateArn=cert)["Certificate"]["Status"]
+    say(f"after POST /_provision/acm/issue: status {status}")
     WIRE.last = None
     return albs, cert
 
@@ -864,21 +876,26 @@ def probe_cloudfront(albs, cert, acl_arn):
                 f"SecurityHeadersPolicy {rhp_id}")
 
     # --- create -------------------------------------------------------------
-    config = distribution_config(albs, cert, acl_arn, rhp_id, f"dist-{RUN}", "alb-failover")
-    call("CreateDistributionWithTags, DefaultCacheBehavior.TargetOriginId = the origin group "
+    group_config = distribution_config(albs, cert, acl_arn, rhp_id, f"dist-{RUN}", "alb-failover")
+    config = group_config
+    first, _ = call("CreateDistributionWithTags, DefaultCacheBehavior.TargetOriginId = the origin group "
          "(AWS: allowed, that is how origin failover is set up)",
          cf.create_distribution_with_tags,
          DistributionConfigWithTags={"DistributionConfig": copy.deepcopy(config),
                                      "Tags": {"Items": [{"Key": "provision:stack", "Value": "edge"}]}},
          show=lambda a: {"Id": a["Distribution"]["Id"], "Status": a["Distribution"]["Status"]})
-    config = distribution_config(albs, cert, acl_arn, rhp_id, f"dist-{RUN}-b", "alb-eu")
-    created, _ = call("CreateDistributionWithTags, TargetOriginId = alb-eu (an origin)",
-                      cf.create_distribution_with_tags,
-                      DistributionConfigWithTags={"DistributionConfig": copy.deepcopy(config),
-                                                  "Tags": {"Items": [{"Key": "provision:stack", "Value": "edge"}]}},
-                      show=lambda a: {"ETag": a.get("ETag"), "Location": a.get("Location"),
-                                      "Distribution": {k: v for k, v in a["Distribution"].items()
-                                                       if k != "DistributionConfig"}})
+    if first:  # patched emulator (93): the origin-group distribution is the one probed
+        created = cf.get_distribution(Id=first["Distribution"]["Id"])
+        WIRE.last = None
+    else:
+        config = distribution_config(albs, cert, acl_arn, rhp_id, f"dist-{RUN}-b", "alb-eu")
+        created, _ = call("CreateDistributionWithTags, TargetOriginId = alb-eu (an origin)",
+                          cf.create_distribution_with_tags,
+                          DistributionConfigWithTags={"DistributionConfig": copy.deepcopy(config),
+                                                      "Tags": {"Items": [{"Key": "provision:stack", "Value": "edge"}]}},
+                          show=lambda a: {"ETag": a.get("ETag"), "Location": a.get("Location"),
+                                          "Distribution": {k: v for k, v in a["Distribution"].items()
+                                                           if k != "DistributionConfig"}})
     if not created:
         observe("no distribution: CloudFront probe stops here")
         return cf, []
@@ -1044,6 +1061,336 @@ def probe_cloudfront(albs, cert, acl_arn):
     return cf, sorted(set(remaining))
 
 
+# ---------------------------------------------------------------------------
+# Patch checks (the launcher's patches 86-104; docs/emulator-notes.md)
+# ---------------------------------------------------------------------------
+
+FAILED = []
+
+
+def expect(ok, label, detail=None):
+    """One checked expectation of the launcher's patches 86-104: `ok` or `!! FAIL`."""
+    if ok:
+        say(f"ok  {label}")
+    else:
+        FAILED.append(label)
+        say(f"!! FAIL {label}" + (f": {short(detail, 600)}" if detail is not None else ""))
+
+
+def error_code(fn, **kwargs):
+    try:
+        fn(**kwargs)
+    except ClientError as e:
+        return e.response.get("Error", {}).get("Code")
+    return None
+
+
+def check_route53(albs, lifecycle):
+    r53 = client("route53", "us-east-1")
+    name = f"chk{RUN}.example.com"
+    zone = r53.create_hosted_zone(Name=name, CallerReference=f"chk-{RUN}")
+    zone_id = zone["HostedZone"]["Id"].split("/")[-1]
+    expect(zone["ChangeInfo"]["Status"] == "PENDING", "86 CreateHostedZone answers PENDING")
+    expect(error_code(r53.create_hosted_zone, Name=name, CallerReference=f"chk-{RUN}")
+           == "HostedZoneAlreadyExists", "91 same CallerReference: HostedZoneAlreadyExists")
+    soa = [r for r in r53.list_resource_record_sets(HostedZoneId=zone_id)["ResourceRecordSets"]
+           if r["Type"] == "SOA"][0]
+    expect(not soa["ResourceRecords"][0]["Value"].startswith("{"), "91 SOA value is a plain string",
+           soa["ResourceRecords"])
+    other = r53.create_hosted_zone(Name=f"b{RUN}.example.com", CallerReference=f"chk-b-{RUN}")
+    listed = r53.list_hosted_zones_by_name(DNSName=f"b{RUN}.example.com", MaxItems="1")
+    expect(listed["IsTruncated"] and listed["MaxItems"] == "1" and "NextDNSName" in listed
+           and listed["HostedZones"][0]["Name"] == f"b{RUN}.example.com.",
+           "91 ListHostedZonesByName starts at DNSName, pages with MaxItems/NextDNSName",
+           {k: v for k, v in listed.items() if k != "HostedZones"})
+
+    # 90 health checks
+    config = {"Type": "HTTPS", "FullyQualifiedDomainName": albs["eu-west-1"]["dns"],
+              "ResourcePath": "/health", "RequestInterval": 30, "FailureThreshold": 3,
+              "Port": 443, "EnableSNI": True}
+    made = r53.create_health_check(CallerReference=f"chk-hc-{RUN}", HealthCheckConfig=config)
+    hc = made["HealthCheck"]
+    got = hc["HealthCheckConfig"]
+    expect(all(got.get(k) == v for k, v in config.items()), "90 HealthCheckConfig round trip", got)
+    expect(made.get("Location", "").endswith(f"/healthcheck/{hc['Id']}"), "90 Location header",
+           made.get("Location"))
+    again = r53.create_health_check(CallerReference=f"chk-hc-{RUN}", HealthCheckConfig=config)
+    expect(again["HealthCheck"]["Id"] == hc["Id"], "90 same CallerReference and config: the same check")
+    expect(error_code(r53.create_health_check, CallerReference=f"chk-hc-{RUN}",
+                      HealthCheckConfig=dict(config, FailureThreshold=5))
+           == "HealthCheckAlreadyExists", "90 same CallerReference, other config: HealthCheckAlreadyExists")
+    up = r53.update_health_check(HealthCheckId=hc["Id"], HealthCheckVersion=1, FailureThreshold=5)
+    expect(up["HealthCheck"]["HealthCheckVersion"] == 2, "90 HealthCheckVersion +1 per update")
+    expect(error_code(r53.update_health_check, HealthCheckId=hc["Id"], HealthCheckVersion=1,
+                      FailureThreshold=4) == "HealthCheckVersionMismatch",
+           "90 stale HealthCheckVersion: HealthCheckVersionMismatch")
+    reset = r53.update_health_check(HealthCheckId=hc["Id"], ResetElements=["ResourcePath"])
+    expect(not reset["HealthCheck"]["HealthCheckConfig"].get("ResourcePath"), "90 ResetElements")
+    r53.update_health_check(HealthCheckId=hc["Id"], ResourcePath="/health", FailureThreshold=3)
+    hc2 = r53.create_health_check(CallerReference=f"chk-hc2-{RUN}", HealthCheckConfig=dict(
+        config, FullyQualifiedDomainName=albs["ap-southeast-1"]["dns"]))["HealthCheck"]
+    page1 = r53.list_health_checks(MaxItems="1")
+    page2 = r53.list_health_checks(MaxItems="1", Marker=page1.get("NextMarker", ""))
+    expect(page1["IsTruncated"] and len(page1["HealthChecks"]) == 1
+           and page2["HealthChecks"][0]["Id"] != page1["HealthChecks"][0]["Id"],
+           "90 ListHealthChecks pages with MaxItems/NextMarker")
+    expect(error_code(r53.change_tags_for_resource, ResourceType="healthcheck",
+                      ResourceId="00000000-0000-0000-0000-000000000000",
+                      AddTags=[{"Key": "k", "Value": "v"}]) == "NoSuchHealthCheck",
+           "92 tags of an unknown health check: NoSuchHealthCheck")
+
+    # 86-89 records
+    www, api = f"www.{name}", f"api.{name}"
+    eu = alias_record(www, "eu", albs["eu-west-1"], geo={"ContinentCode": "EU"}, health=hc["Id"])
+    asia = alias_record(www, "as", albs["ap-southeast-1"], geo={"ContinentCode": "AS"},
+                        health=hc2["Id"])
+    default = alias_record(www, "default", albs["us-east-1"], geo={"CountryCode": "*"})
+    primary = alias_record(api, "primary", albs["eu-west-1"], failover="PRIMARY", health=hc["Id"])
+    secondary = alias_record(api, "secondary", albs["ap-southeast-1"], failover="SECONDARY")
+    sent = [eu, asia, default, primary, secondary]
+    ch = r53.change_resource_record_sets(HostedZoneId=zone_id, ChangeBatch={
+        "Comment": "chk", "Changes": [{"Action": "CREATE", "ResourceRecordSet": r} for r in sent]})
+    info = ch["ChangeInfo"]
+    expect(info["Status"] == "PENDING" and info["Id"] != zone["ChangeInfo"]["Id"],
+           "86 ChangeResourceRecordSets answers PENDING with its own id", info)
+    statuses = [r53.get_change(Id=info["Id"])["ChangeInfo"] for _ in range(lifecycle + 1)]
+    expect([s["Status"] for s in statuses] == ["PENDING"] * lifecycle + ["INSYNC"]
+           and statuses[-1].get("Comment") == "chk",
+           f"86 GetChange: INSYNC{f' after {lifecycle} calls' if lifecycle else ' at once'}, with the Comment",
+           statuses)
+    expect(error_code(r53.get_change, Id="C0000000NOSUCH") == "NoSuchChange", "86 unknown change: NoSuchChange")
+    records = r53.list_resource_record_sets(HostedZoneId=zone_id)["ResourceRecordSets"]
+    mine = {(r["Name"], r.get("SetIdentifier")): r for r in records if r["Type"] == "A"}
+    back = [mine.get((r["Name"] + ".", r["SetIdentifier"])) for r in sent]
+    expect(all(b is not None and all(b.get(k) == v for k, v in r.items() if k != "Name")
+               for r, b in zip(sent, back)),
+           "geolocation and failover alias records round-trip (SetIdentifier, GeoLocation, Failover,"
+           " HealthCheckId, AliasTarget)", back)
+    seen, start = [], {}
+    for _ in range(20):
+        pg = r53.list_resource_record_sets(HostedZoneId=zone_id, MaxItems="1", **start)
+        seen += [(r["Name"], r["Type"], r.get("SetIdentifier")) for r in pg["ResourceRecordSets"]]
+        if not pg["IsTruncated"]:
+            break
+        start = {"StartRecordName": pg["NextRecordName"], "StartRecordType": pg["NextRecordType"]}
+        if pg.get("NextRecordIdentifier"):
+            start["StartRecordIdentifier"] = pg["NextRecordIdentifier"]
+    expect(len(seen) == len(set(seen)) == 7, "89 paging with NextRecordIdentifier visits each record once",
+           seen)
+    changed_asia = alias_record(www, "as", albs["eu-west-1"], geo={"ContinentCode": "AS"})
+    expect(error_code(r53.change_resource_record_sets, HostedZoneId=zone_id, ChangeBatch={
+        "Changes": [{"Action": "CREATE", "ResourceRecordSet": changed_asia}]})
+        == "InvalidChangeBatch", "87 CREATE of an existing record: InvalidChangeBatch")
+    wrong = alias_record(www, "eu", albs["eu-west-1"], geo={"ContinentCode": "EU"},
+                         health=hc["Id"], evaluate=False)
+    expect(error_code(r53.change_resource_record_sets, HostedZoneId=zone_id, ChangeBatch={
+        "Changes": [{"Action": "DELETE", "ResourceRecordSet": wrong}]}) == "InvalidChangeBatch",
+        "87 DELETE with other values: InvalidChangeBatch")
+    missing = alias_record(www, "nope", albs["eu-west-1"], geo={"ContinentCode": "OC"})
+    expect(error_code(r53.change_resource_record_sets, HostedZoneId=zone_id, ChangeBatch={
+        "Changes": [{"Action": "DELETE", "ResourceRecordSet": eu},
+                    {"Action": "DELETE", "ResourceRecordSet": missing}]}) == "InvalidChangeBatch",
+        "87 DELETE of a missing record: InvalidChangeBatch")
+    count = len(r53.list_resource_record_sets(HostedZoneId=zone_id)["ResourceRecordSets"])
+    expect(count == 7, "87 a failed batch changes nothing", count)
+    bad = [
+        ("no SetIdentifier", dict({k: v for k, v in eu.items() if k != "SetIdentifier"}), "InvalidInput"),
+        ("ContinentCode XX", dict(eu, SetIdentifier="xx", GeoLocation={"ContinentCode": "XX"}), "InvalidInput"),
+        ("alias with TTL", dict(eu, SetIdentifier="ttl", GeoLocation={"CountryCode": "FR"}, TTL=60), "InvalidInput"),
+        ("unknown HealthCheckId", dict(eu, SetIdentifier="hc", GeoLocation={"CountryCode": "DE"},
+                                       HealthCheckId="00000000-0000-0000-0000-000000000000"), "NoSuchHealthCheck"),
+        ("same location twice", dict(eu, SetIdentifier="eu2"), "InvalidChangeBatch"),
+        ("second PRIMARY", dict(primary, SetIdentifier="primary2"), "InvalidChangeBatch"),
+        ("alias zone not the ALB's", dict(eu, SetIdentifier="zone", GeoLocation={"CountryCode": "IT"},
+                                          AliasTarget=dict(eu["AliasTarget"], HostedZoneId="Z35SXDOTRQ7X7K")),
+         "InvalidChangeBatch"),
+    ]
+    for label, record, code in bad:
+        got = error_code(r53.change_resource_record_sets, HostedZoneId=zone_id, ChangeBatch={
+            "Changes": [{"Action": "UPSERT", "ResourceRecordSet": record}]})
+        expect(got == code, f"88 {label}: {code}", got)
+    expect(error_code(r53.delete_hosted_zone, Id=zone_id) == "HostedZoneNotEmpty",
+           "DeleteHostedZone with records: HostedZoneNotEmpty")
+    r53.delete_health_check(HealthCheckId=hc2["Id"])
+    expect(error_code(r53.delete_health_check, HealthCheckId=hc2["Id"]) == "NoSuchHealthCheck",
+           "90 DeleteHealthCheck of an unknown id: NoSuchHealthCheck")
+    expect(error_code(r53.create_health_check, CallerReference=f"chk-hc2-{RUN}", HealthCheckConfig=dict(
+        config, FullyQualifiedDomainName=albs["ap-southeast-1"]["dns"])) == "HealthCheckAlreadyExists",
+        "90 a deleted check's CallerReference: HealthCheckAlreadyExists")
+    r53.change_resource_record_sets(HostedZoneId=zone_id, ChangeBatch={
+        "Changes": [{"Action": "DELETE", "ResourceRecordSet": r} for r in sent]})
+    deleted = r53.delete_hosted_zone(Id=zone_id)
+    expect(deleted["ChangeInfo"]["Status"] == "PENDING", "86 DeleteHostedZone answers PENDING")
+    r53.delete_hosted_zone(Id=other["HostedZone"]["Id"])
+    r53.delete_health_check(HealthCheckId=hc["Id"])
+
+
+def check_wafv2_cloudfront(cloudfront_acl=None):
+    waf = client("wafv2", "us-east-1")
+    name = f"chk-cf-{RUN}"
+    rules = copy.deepcopy(ACL_RULES)
+    acl = waf.create_web_acl(Name=name, Scope="CLOUDFRONT", DefaultAction={"Allow": {}},
+                             VisibilityConfig=visibility(name), Rules=rules,
+                             Description="edge")["Summary"]
+    expect(error_code(waf.create_web_acl, Name=name, Scope="CLOUDFRONT", DefaultAction={"Allow": {}},
+                      VisibilityConfig=visibility(name)) == "WAFDuplicateItemException",
+           "79 (CLOUDFRONT) duplicate name: WAFDuplicateItemException")
+    got = waf.get_web_acl(Name=name, Scope="CLOUDFRONT", Id=acl["Id"])
+    expect(got["WebACL"]["Capacity"] == 1103, "80 (CLOUDFRONT) Capacity 2 + 700 + 200 + 200 + 1",
+           got["WebACL"]["Capacity"])
+    expect(diff(rules, got["WebACL"]["Rules"]) == [], "rate-based, managed and geo-match rules round-trip",
+           got["WebACL"]["Rules"])
+    by_arn = waf.get_web_acl(ARN=acl["ARN"])
+    expect(by_arn["WebACL"]["Id"] == acl["Id"], "104 GetWebACL by the ARN alone")
+    expect(error_code(client("wafv2", "eu-west-1").list_web_acls, Scope="CLOUDFRONT")
+           == "WAFInvalidParameterException", "104 Scope=CLOUDFRONT outside us-east-1")
+    bad_action = [dict(rules[1], Action={"Block": {}})]
+    del bad_action[0]["OverrideAction"]
+    expect(error_code(waf.create_web_acl, Name=name + "-x", Scope="CLOUDFRONT", DefaultAction={"Allow": {}},
+                      VisibilityConfig=visibility("x"), Rules=bad_action) == "WAFInvalidParameterException",
+           "104 managed rule group with Action: WAFInvalidParameterException")
+    low = copy.deepcopy(rules[:1])
+    low[0]["Statement"]["RateBasedStatement"]["Limit"] = 5
+    expect(error_code(client("wafv2", "us-east-1", validate=False).create_web_acl, Name=name + "-y",
+                      Scope="CLOUDFRONT", DefaultAction={"Allow": {}}, VisibilityConfig=visibility("y"),
+                      Rules=low) == "WAFInvalidParameterException", "104 rate limit 5: WAFInvalidParameterException")
+    token = waf.update_web_acl(Name=name, Scope="CLOUDFRONT", Id=acl["Id"], DefaultAction={"Block": {}},
+                               VisibilityConfig=visibility(name), Rules=[],
+                               LockToken=got["LockToken"])["NextLockToken"]
+    now = waf.get_web_acl(Name=name, Scope="CLOUDFRONT", Id=acl["Id"])["WebACL"]
+    expect(not now.get("Rules") and not now.get("Description") and now["Capacity"] == 0,
+           "81 (CLOUDFRONT) UpdateWebACL replaces the whole ACL", now)
+    token = waf.update_web_acl(Name=name, Scope="CLOUDFRONT", Id=acl["Id"], DefaultAction={"Allow": {}},
+                               VisibilityConfig=visibility(name), Rules=rules, LockToken=token)["NextLockToken"]
+    return waf, name, acl, token
+
+
+def check_cloudfront(albs, lifecycle):
+    cf = client("cloudfront", "us-east-1")
+    acm = client("acm", "us-east-1")
+    cert = acm.request_certificate(DomainName=f"*.chk{RUN}.example.com", ValidationMethod="DNS",
+                                   SubjectAlternativeNames=[f"chk{RUN}.example.com"])["CertificateArn"]
+    waf, acl_name, acl, token = check_wafv2_cloudfront()
+    rhp_config = {
+        "Name": f"chk-security-{RUN}", "Comment": "security headers",
+        "SecurityHeadersConfig": {
+            "StrictTransportSecurity": {"Override": True, "AccessControlMaxAgeSec": 63072000,
+                                        "IncludeSubdomains": True, "Preload": True},
+            "ContentTypeOptions": {"Override": True},
+            "FrameOptions": {"Override": True, "FrameOption": "DENY"},
+            "ReferrerPolicy": {"Override": True, "ReferrerPolicy": "strict-origin-when-cross-origin"},
+        },
+    }
+    rhp = cf.create_response_headers_policy(ResponseHeadersPolicyConfig=rhp_config)
+    rhp_id = rhp["ResponseHeadersPolicy"]["Id"]
+    expect(rhp.get("ETag") and rhp.get("Location", "").endswith(rhp_id)
+           and rhp["ResponseHeadersPolicy"]["ResponseHeadersPolicyConfig"] == rhp_config,
+           "97 CreateResponseHeadersPolicy: ETag, Location, config round trip", rhp)
+    expect(error_code(cf.create_response_headers_policy, ResponseHeadersPolicyConfig=rhp_config)
+           == "ResponseHeadersPolicyAlreadyExists", "97 same name: ResponseHeadersPolicyAlreadyExists")
+    expect(error_code(cf.update_response_headers_policy, Id=rhp_id, IfMatch="STALE",
+                      ResponseHeadersPolicyConfig=rhp_config) == "PreconditionFailed",
+           "97 stale IfMatch: PreconditionFailed")
+    rhp_up = cf.update_response_headers_policy(Id=rhp_id, IfMatch=rhp["ETag"], ResponseHeadersPolicyConfig=dict(
+        rhp_config, Comment="v2"))
+    expect(rhp_up["ETag"] != rhp["ETag"] and cf.get_response_headers_policy(Id=rhp_id)[
+        "ResponseHeadersPolicy"]["ResponseHeadersPolicyConfig"]["Comment"] == "v2",
+        "97 UpdateResponseHeadersPolicy: new ETag, new config")
+    expect(cf.get_cache_policy(Id=CACHING_OPTIMIZED)["CachePolicy"]["CachePolicyConfig"]["DefaultTTL"] == 86400,
+           "98 GetCachePolicy(CachingOptimized)")
+    expect(error_code(cf.delete_response_headers_policy, Id="67f7725c-6f97-4210-82d7-5512b31e9d03",
+                      IfMatch="x") == "IllegalDelete", "97 managed policy: IllegalDelete")
+
+    config = distribution_config(albs, cert, acl["ARN"], rhp_id, f"chk-{RUN}", "alb-failover")
+    config["Aliases"] = {"Quantity": 1, "Items": [f"cdn.chk{RUN}.example.com"]}
+    expect(error_code(cf.create_distribution, DistributionConfig=copy.deepcopy(config))
+           == "InvalidViewerCertificate", "101 certificate not ISSUED: InvalidViewerCertificate")
+    issued = raw("POST", "/_provision/acm/issue?arn=" + cert)
+    for _ in range(lifecycle + 1):
+        acm.describe_certificate(CertificateArn=cert)
+    made = cf.create_distribution_with_tags(DistributionConfigWithTags={
+        "DistributionConfig": copy.deepcopy(config),
+        "Tags": {"Items": [{"Key": "provision:stack", "Value": "chk"}]}})
+    dist = made["Distribution"]
+    expect(dist["DistributionConfig"]["DefaultCacheBehavior"]["TargetOriginId"] == "alb-failover",
+           "93 DefaultCacheBehavior may target the origin group", issued)
+    expect(dist["Status"] == "InProgress", "95 create answers InProgress")
+    echo = dist["DistributionConfig"]
+    for key in ("Aliases", "OriginGroups", "CustomErrorResponses", "PriceClass", "WebACLId", "HttpVersion"):
+        expect(echo.get(key) == config[key], f"{key} round-trips", {"sent": config[key], "got": echo.get(key)})
+    expect([o.get("OriginShield") for o in echo["Origins"]["Items"]]
+           == [o.get("OriginShield", {"Enabled": False}) for o in config["Origins"]["Items"]],
+           "OriginShield round-trips")
+    vc = echo["ViewerCertificate"]
+    expect(vc.get("ACMCertificateArn") == cert and vc.get("MinimumProtocolVersion") == "TLSv1.2_2021"
+           and vc.get("SSLSupportMethod") == "sni-only" and vc.get("CloudFrontDefaultCertificate") is False,
+           "99 ViewerCertificate round-trips, CloudFrontDefaultCertificate false", vc)
+    expect("ForwardedValues" not in echo["DefaultCacheBehavior"] and "MinTTL" not in echo["DefaultCacheBehavior"],
+           "99 no ForwardedValues/TTLs beside a CachePolicyId", echo["DefaultCacheBehavior"])
+    dist_id, etag = dist["Id"], made["ETag"]
+    states = [cf.get_distribution(Id=dist_id) for _ in range(lifecycle + 1)]
+    expect([s["Distribution"]["Status"] for s in states] == ["InProgress"] * lifecycle + ["Deployed"],
+           f"95 Deployed{f' after {lifecycle} GetDistribution' if lifecycle else ' at the first GetDistribution'}",
+           [s["Distribution"]["Status"] for s in states])
+    expect(states[-1]["ETag"] == etag, "94 Get answers the current ETag")
+    expect(error_code(cf.create_distribution, DistributionConfig=dict(
+        copy.deepcopy(config), CallerReference=f"chk-{RUN}-2")) == "CNAMEAlreadyExists",
+        "101 an alias another distribution has: CNAMEAlreadyExists")
+    nowaf = dict(copy.deepcopy(config), CallerReference=f"chk-{RUN}-3", Aliases={"Quantity": 0},
+                 WebACLId=acl["ARN"][:-4] + "0000")
+    expect(error_code(cf.create_distribution, DistributionConfig=nowaf) == "InvalidWebACLId",
+           "101 WebACLId of no ACL: InvalidWebACLId")
+    expect(error_code(cf.delete_response_headers_policy, Id=rhp_id, IfMatch=rhp_up["ETag"])
+           == "ResponseHeadersPolicyInUse", "97 policy in use: ResponseHeadersPolicyInUse")
+    expect(error_code(waf.delete_web_acl, Name=acl_name, Scope="CLOUDFRONT", Id=acl["Id"], LockToken=token)
+           == "WAFAssociatedItemException", "103 DeleteWebACL of an ACL a distribution uses")
+    by_acl = cf.list_distributions_by_web_acl_id(WebACLId=acl["ARN"])["DistributionList"]
+    expect([d["Id"] for d in by_acl.get("Items", [])] == [dist_id], "100 ListDistributionsByWebACLId", by_acl)
+    listed = cf.list_distributions()["DistributionList"]["Items"]
+    expect(all(d.get("Staging") is False for d in listed), "99 Staging false in summaries")
+
+    current = cf.get_distribution_config(Id=dist_id)
+    new_config = dict(current["DistributionConfig"], Comment="v2")
+    expect(error_code(cf.update_distribution, Id=dist_id, IfMatch="E2STALE", DistributionConfig=new_config)
+           == "PreconditionFailed", "94 stale IfMatch: PreconditionFailed")
+    expect(error_code(cf.update_distribution, Id=dist_id, IfMatch="", DistributionConfig=new_config)
+           == "InvalidIfMatchVersion", "94 empty IfMatch: InvalidIfMatchVersion")
+    expect(error_code(cf.update_distribution, Id=dist_id, IfMatch=current["ETag"], DistributionConfig=dict(
+        new_config, CallerReference="changed")) == "IllegalUpdate", "101 changed CallerReference: IllegalUpdate")
+    up = cf.update_distribution(Id=dist_id, IfMatch=current["ETag"], DistributionConfig=new_config)
+    expect(up["ETag"] != current["ETag"] and up["Distribution"]["Status"] == "InProgress",
+           "94/95 update: new ETag, InProgress", {"ETag": up["ETag"], "Status": up["Distribution"]["Status"]})
+    expect(str(up["Distribution"]["LastModifiedTime"].year) != "2021", "95 LastModifiedTime is now")
+    expect(error_code(cf.delete_distribution, Id=dist_id, IfMatch=up["ETag"]) == "DistributionNotDisabled",
+           "96 DeleteDistribution of an enabled distribution: DistributionNotDisabled")
+    off = cf.update_distribution(Id=dist_id, IfMatch=up["ETag"], DistributionConfig=dict(
+        new_config, Enabled=False, WebACLId=""))
+    if lifecycle:
+        expect(error_code(cf.delete_distribution, Id=dist_id, IfMatch=off["ETag"]) == "DistributionNotDisabled",
+               "96 disabled but InProgress: DistributionNotDisabled")
+    states = [cf.get_distribution(Id=dist_id)["Distribution"]["Status"] for _ in range(lifecycle + 1)]
+    expect(states[-1] == "Deployed", "95 the disabling update turns Deployed", states)
+    expect(error_code(cf.delete_distribution, Id=dist_id, IfMatch="E2STALE") == "PreconditionFailed",
+           "94 DeleteDistribution with a stale IfMatch: PreconditionFailed")
+    cf.delete_distribution(Id=dist_id, IfMatch=off["ETag"])
+    expect(error_code(cf.list_tags_for_resource, Resource=dist["ARN"]) == "NoSuchResource",
+           "102 tags of a deleted distribution: NoSuchResource")
+    waf.delete_web_acl(Name=acl_name, Scope="CLOUDFRONT", Id=acl["Id"], LockToken=token)
+    expect(error_code(waf.list_tags_for_resource, ResourceARN=acl["ARN"]) == "WAFNonexistentItemException",
+           "84 (CLOUDFRONT) tags of a deleted ACL: WAFNonexistentItemException")
+    cf.delete_response_headers_policy(Id=rhp_id, IfMatch=rhp_up["ETag"])
+    expect(error_code(cf.get_response_headers_policy, Id=rhp_id) == "NoSuchResponseHeadersPolicy",
+           "97 deleted: NoSuchResponseHeadersPolicy")
+
+
+def check_patches(albs, lifecycle):
+    section(f"Patch checks (lifecycle {lifecycle or 'off'})")
+    WIRE.last = None
+    check_route53(albs, lifecycle)
+    check_cloudfront(albs, lifecycle)
+    WIRE.last = None
+
+
 def cleanup_distributions(cf, ids):
     for d in ids:
         try:
@@ -1054,22 +1401,33 @@ def cleanup_distributions(cf, ids):
 
 
 def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--lifecycle", type=int, default=0,
+                        help="the emulator's PROVISION_EMULATOR_LIFECYCLE, for the patch checks")
+    parser.add_argument("--checks-only", action="store_true",
+                        help="run only the patch checks (patches 86-104)")
+    args = parser.parse_args()
     if not ENDPOINT:
         sys.exit("AWS_ENDPOINT_URL is not set: source the emulator's env first")
     say(f"endpoint {ENDPOINT}, account {ACCOUNT}, zone {ZONE}")
     albs, cert = setup()
-    probe_route53(albs)
-    waf, name, acl_id, arn = probe_wafv2()
-    cf, left = probe_cloudfront(albs, cert, arn)
-    finish_wafv2(waf, name, acl_id, arn, distribution_uses_it=bool(left))
-    cleanup_distributions(cf, left)
-    section("Call recorder: what REST calls look like")
-    status, body = raw("GET", "/_provision/calls")
-    calls = json.loads(body)["calls"]
-    mine = [c for c in calls if c["service"] in ("route53", "cloudfront", "wafv2")]
-    for c in mine[:6] + [c for c in mine if c["service"] == "cloudfront"][:4]:
-        say(f"  {c}")
-    say(f"  ({len(mine)} route53/cloudfront/wafv2 calls recorded)")
+    if not args.checks_only:
+        probe_route53(albs)
+        waf, name, acl_id, arn = probe_wafv2()
+        cf, left = probe_cloudfront(albs, cert, arn)
+        finish_wafv2(waf, name, acl_id, arn, distribution_uses_it=bool(left))
+        cleanup_distributions(cf, left)
+    check_patches(albs, args.lifecycle)
+    if not args.checks_only:
+        section("Call recorder: what REST calls look like")
+        status, body = raw("GET", "/_provision/calls")
+        calls = json.loads(body)["calls"]
+        mine = [c for c in calls if c["service"] in ("route53", "cloudfront", "wafv2")]
+        for c in mine[:6] + [c for c in mine if c["service"] == "cloudfront"][:4]:
+            say(f"  {c}")
+        say(f"  ({len(mine)} route53/cloudfront/wafv2 calls recorded)")
+    say(f"\npatch checks: {len(FAILED)} failed {FAILED}")
+    sys.exit(1 if FAILED and args.checks_only else 0)
 
 
 if __name__ == "__main__":

@@ -378,6 +378,29 @@ impl Provision {
             .expect("start provision")
     }
 
+    /// Start a run in the background with its stderr written to `log`, to be signalled by
+    /// the test.
+    pub fn spawn_logged(&self, args: &[&str], log: &Path) -> std::process::Child {
+        let err = std::fs::File::create(log).unwrap();
+        Command::new(binary())
+            .arg("--state-dir")
+            .arg(self.state_dir.path())
+            .args(args)
+            .current_dir(repo_root())
+            .env("AWS_ENDPOINT_URL", &self.endpoint)
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env_remove("AWS_PROFILE")
+            .env_remove("RUST_LOG")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(err)
+            .spawn()
+            .expect("start provision")
+    }
+
     /// The directory of the state files.
     pub fn state_dir(&self) -> &Path {
         self.state_dir.path()

@@ -322,13 +322,23 @@ pub async fn apply(
         .sum();
     let cancel = CancellationToken::new();
     let c2 = cancel.clone();
+    let mut interrupts = Interrupts::listen();
     tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            eprintln!("\ninterrupted: no new operations start; waiting for the calls in flight (Ctrl-C again to quit at once)");
+        if interrupts.next().await {
+            eprintln!(
+                "\ninterrupted: no new operations start; waiting up to {}s for the calls in flight (Ctrl-C again to quit at once)",
+                INTERRUPT_GRACE.as_secs()
+            );
             c2.cancel();
-            if tokio::signal::ctrl_c().await.is_ok() {
-                std::process::exit(130);
+            tokio::select! {
+                _ = interrupts.next() => {
+                    eprintln!("interrupted again: quitting now; the state's intents let the next run find what was in flight");
+                }
+                _ = tokio::time::sleep(INTERRUPT_GRACE) => {
+                    eprintln!("the calls in flight did not finish within {}s: quitting; the state's intents let the next run find them", INTERRUPT_GRACE.as_secs());
+                }
             }
+            std::process::exit(130);
         }
     });
     let opts = ApplyOptions {
@@ -362,6 +372,55 @@ pub async fn apply(
     Ok(report.is_success())
 }
 
+/// How long the first interrupt waits for the calls in flight before quitting.
+const INTERRUPT_GRACE: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// SIGINT (Ctrl-C) and SIGTERM, listened for from the start of the apply so that a second
+/// signal is never missed while the first is being handled.
+struct Interrupts {
+    #[cfg(unix)]
+    int: Option<tokio::signal::unix::Signal>,
+    #[cfg(unix)]
+    term: Option<tokio::signal::unix::Signal>,
+}
+
+impl Interrupts {
+    fn listen() -> Interrupts {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            Interrupts {
+                int: signal(SignalKind::interrupt()).ok(),
+                term: signal(SignalKind::terminate()).ok(),
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            Interrupts {}
+        }
+    }
+
+    /// The next signal; false if none can be listened for.
+    async fn next(&mut self) -> bool {
+        #[cfg(unix)]
+        {
+            match (&mut self.int, &mut self.term) {
+                (Some(i), Some(t)) => tokio::select! {
+                    r = i.recv() => r.is_some(),
+                    r = t.recv() => r.is_some(),
+                },
+                (Some(i), None) => i.recv().await.is_some(),
+                (None, Some(t)) => t.recv().await.is_some(),
+                (None, None) => tokio::signal::ctrl_c().await.is_ok(),
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            tokio::signal::ctrl_c().await.is_ok()
+        }
+    }
+}
+
 fn print_report(r: &ApplyReport) {
     let (mut created, mut updated, mut destroyed) = (0, 0, 0);
     for s in &r.done {
@@ -376,13 +435,25 @@ fn print_report(r: &ApplyReport) {
         eprintln!("Apply complete: {created} created, {updated} updated, {destroyed} destroyed.");
         return;
     }
-    eprintln!(
-        "Apply incomplete: {created} created, {updated} updated, {destroyed} destroyed, {} failed, {} skipped.",
-        r.failed.len(),
-        r.skipped.len()
-    );
+    if r.interrupted.is_empty() && r.skipped.iter().all(|(_, c)| c.is_some()) {
+        eprintln!(
+            "Apply incomplete: {created} created, {updated} updated, {destroyed} destroyed, {} failed, {} skipped.",
+            r.failed.len(),
+            r.skipped.len()
+        );
+    } else {
+        eprintln!(
+            "Apply interrupted: {created} created, {updated} updated, {destroyed} destroyed, {} failed, {} stopped while waiting, {} not started.",
+            r.failed.len(),
+            r.interrupted.len(),
+            r.skipped.len()
+        );
+    }
     for (step, e) in &r.failed {
         eprintln!("  failed:  {step}: {e}");
+    }
+    for (step, why) in &r.interrupted {
+        eprintln!("  stopped: {step}: {why}");
     }
     for (step, cause) in &r.skipped {
         match cause {

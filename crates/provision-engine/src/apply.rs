@@ -41,6 +41,8 @@ pub struct ApplyReport {
     pub failed: Vec<(Step, String)>,
     /// Steps not run, with the failed step that caused it (None: cancelled).
     pub skipped: Vec<(Step, Option<Step>)>,
+    /// Steps the interrupt stopped while they waited, with what the next run does about it.
+    pub interrupted: Vec<(Step, String)>,
     /// A failure to persist the state, which stops everything.
     pub state_error: Option<String>,
     /// The plan could not be walked (a bug in provision: please report it with the plan).
@@ -51,6 +53,7 @@ impl ApplyReport {
     pub fn is_success(&self) -> bool {
         self.failed.is_empty()
             && self.skipped.is_empty()
+            && self.interrupted.is_empty()
             && self.state_error.is_none()
             && self.plan_error.is_none()
     }
@@ -62,6 +65,9 @@ enum StepError {
     Aws(String),
     #[error("state could not be saved: {0}")]
     State(#[from] StateError),
+    /// The run was interrupted while this step waited (a back-off or a readiness poll).
+    #[error("{0}")]
+    Interrupted(String),
 }
 
 struct Shared {
@@ -163,6 +169,7 @@ pub async fn apply(
                         // Without a durable state nothing more may happen.
                         stop.cancel();
                     }
+                    Err(StepError::Interrupted(_)) => {}
                     Err(e) => (s.opts.events)(Event::Failed {
                         step: step.clone(),
                         error: e.to_string(),
@@ -180,6 +187,9 @@ pub async fn apply(
                 report
                     .failed
                     .push((step, format!("state could not be saved: {e}")));
+            }
+            NodeOutcome::Failed(StepError::Interrupted(why)) => {
+                report.interrupted.push((step, why))
             }
             NodeOutcome::Failed(e) => report.failed.push((step, e.to_string())),
             NodeOutcome::Skipped(SkipReason::DependencyFailed(cause)) => {
@@ -354,7 +364,12 @@ impl Shared {
                     wait.as_secs()
                 ),
             });
-            tokio::time::sleep(wait).await;
+            self.sleep(
+                wait,
+                address,
+                "its create is recorded as in doubt, and the next run looks for the object first",
+            )
+            .await?;
             unsure = true;
         }
         let mut adopted = false;
@@ -397,7 +412,7 @@ impl Shared {
                             );
                             return Err(self.create_failed(address, &e).await);
                         }
-                        self.back_off(address, lookups, &e).await;
+                        self.back_off(address, lookups, &e).await?;
                         continue;
                     }
                 }
@@ -426,7 +441,7 @@ impl Shared {
             if e.class == ErrorClass::AlreadyExists {
                 taken += 1;
             }
-            self.back_off(address, creates, &e).await;
+            self.back_off(address, creates, &e).await?;
             last = Some(e);
         };
         self.record(address, &obs, desired.clone(), ResourceStatus::Pending)
@@ -481,7 +496,12 @@ impl Shared {
     }
 
     /// Tell the user and sleep before the next attempt.
-    async fn back_off(&self, address: &Address, attempt: u32, e: &ReconcileError) {
+    async fn back_off(
+        &self,
+        address: &Address,
+        attempt: u32,
+        e: &ReconcileError,
+    ) -> Result<(), StepError> {
         let wait = retry::backoff(attempt);
         (self.opts.events)(Event::Retrying {
             address: address.clone(),
@@ -489,7 +509,27 @@ impl Shared {
             error: e.to_string(),
             after: wait,
         });
-        tokio::time::sleep(wait).await;
+        self.sleep(
+            wait,
+            address,
+            "it was retrying a failed call; the next run retries it",
+        )
+        .await
+    }
+
+    /// Sleep, unless the run is interrupted: then the step ends, saying what the next run does.
+    async fn sleep(
+        &self,
+        wait: std::time::Duration,
+        address: &Address,
+        next: &str,
+    ) -> Result<(), StepError> {
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => Ok(()),
+            _ = self.opts.cancel.cancelled() => Err(StepError::Interrupted(format!(
+                "{address}: interrupted: {next}"
+            ))),
+        }
     }
 
     async fn record(
@@ -562,7 +602,12 @@ impl Shared {
                 )));
             }
             polls += 1;
-            tokio::time::sleep(retry::poll_interval(polls)).await;
+            self.sleep(
+                retry::poll_interval(polls),
+                address,
+                "it was waiting to be ready; it is recorded as pending, and the next run resumes waiting",
+            )
+            .await?;
         }
         self.set_status(address, ResourceStatus::Ready).await
     }
@@ -631,7 +676,7 @@ impl Shared {
                         if retry::on_change(&e) == Verdict::Fail || attempt >= retry::MAX_ATTEMPTS {
                             return Err(aws(address, &e));
                         }
-                        self.back_off(address, attempt, &e).await;
+                        self.back_off(address, attempt, &e).await?;
                     }
                 }
             };
@@ -673,7 +718,7 @@ impl Shared {
                     if retry::on_change(&e) == Verdict::Fail || attempt >= retry::MAX_ATTEMPTS + 2 {
                         return Err(aws(address, &e));
                     }
-                    self.back_off(address, attempt, &e).await;
+                    self.back_off(address, attempt, &e).await?;
                 }
             }
         }
@@ -702,7 +747,12 @@ impl Shared {
                 )));
             }
             polls += 1;
-            tokio::time::sleep(retry::poll_interval(polls)).await;
+            self.sleep(
+                retry::poll_interval(polls),
+                address,
+                "it was waiting for the object to be deleted; it stays in the state, and the next run resumes",
+            )
+            .await?;
         }
     }
 

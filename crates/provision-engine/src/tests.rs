@@ -1682,3 +1682,42 @@ async fn cancelled_apply_starts_nothing_new_and_keeps_what_is_done() {
         vec!["create us-east-1/fake.sub/a"]
     );
 }
+
+#[tokio::test]
+async fn an_interrupt_stops_a_readiness_wait_and_keeps_the_object_pending() {
+    let h = Harness::new();
+    let us = a_net(US, "main");
+    // Never ready within the test: only the interrupt ends the wait.
+    h.cloud().pending.insert(us.clone(), u32::MAX);
+    *h.ready_timeout.lock().unwrap() = std::time::Duration::from_secs(3600);
+    let cancel = CancellationToken::new();
+    let c2 = cancel.clone();
+    let on_event = move |e: &Event| {
+        if let Event::Waiting { .. } = e {
+            c2.cancel();
+        }
+    };
+    let desired = vec![net(US, "main", "10.0.0.0/16")];
+    let run = h.up_with(&desired, cancel, on_event).await;
+    assert!(run.report.failed.is_empty(), "{:?}", run.report.failed);
+    assert_eq!(run.report.interrupted.len(), 1);
+    assert!(
+        run.report.interrupted[0]
+            .1
+            .contains("the next run resumes waiting"),
+        "{}",
+        run.report.interrupted[0].1
+    );
+    assert!(!run.report.is_success());
+    let id = h.cloud().id_of(&us);
+    let st = h.state();
+    assert_eq!(st.resources[&us].id.as_deref(), Some(id.as_str()));
+    assert_eq!(st.resources[&us].status, ResourceStatus::Pending);
+
+    // The next run waits for it again, and creates nothing.
+    h.cloud().pending.insert(us.clone(), 1);
+    let run = h.up(&desired).await;
+    assert_success(&run);
+    assert_eq!(h.cloud().calls_for("create", &us), 1);
+    assert_eq!(h.state().resources[&us].status, ResourceStatus::Ready);
+}
