@@ -174,3 +174,75 @@ fn the_next_run_names_a_holder_that_died() {
         "{out:?}"
     );
 }
+
+#[test]
+fn corrupt_state_files_are_refused_untouched_naming_the_backup() {
+    let wire = Tripwire::new();
+    let p = Provision::new(&wire.endpoint());
+    let dir = p.state_dir();
+    let path = dir.join("pyairtable-dev.json");
+    let backup = dir.join("pyairtable-dev.json.backup");
+    let good = |lineage: &str, serial: u64| {
+        format!(
+            r#"{{"format_version": 1, "serial": {serial}, "lineage": "{lineage}", "stack": "pyairtable-dev", "resources": {{}}}}"#
+        )
+    };
+    let whole = good("6f1c1f0e-0000-4000-8000-000000000001", 2);
+    let cases: Vec<(&str, String, Option<String>, &str)> = vec![
+        (
+            "truncated",
+            whole[..whole.len() / 2].to_string(),
+            None,
+            "is corrupt",
+        ),
+        (
+            "garbage",
+            "\u{1}\u{2}not json".to_string(),
+            None,
+            "is corrupt",
+        ),
+        (
+            "future format_version",
+            whole.replace(r#""format_version": 1"#, r#""format_version": 99"#),
+            None,
+            "format_version 99",
+        ),
+        (
+            "lineage unlike the backup's",
+            whole.clone(),
+            Some(good("6f1c1f0e-0000-4000-8000-000000000002", 1)),
+            "has lineage",
+        ),
+    ];
+    for (case, bytes, backup_bytes, expected) in cases {
+        let _ = std::fs::remove_file(&backup);
+        std::fs::write(&path, &bytes).unwrap();
+        if let Some(b) = &backup_bytes {
+            std::fs::write(&backup, b).unwrap();
+        }
+        for cmd in [
+            vec!["up", DEV, "--yes"],
+            vec!["diff"],
+            vec!["destroy", "--yes"],
+            vec!["state", "list"],
+        ] {
+            let r = p.run(&cmd);
+            assert_eq!(r.code, 1, "{case}: {cmd:?}: {r:?}");
+            assert!(r.stderr.contains(expected), "{case}: {cmd:?}: {r:?}");
+            assert!(
+                r.stderr.contains("pyairtable-dev.json.backup"),
+                "{case}: {cmd:?}: the backup is not named: {r:?}"
+            );
+            assert!(!r.stderr.contains("panicked"), "{r:?}");
+            assert_eq!(
+                std::fs::read(&path).unwrap(),
+                bytes.as_bytes(),
+                "{case}: {cmd:?} changed the state file"
+            );
+            if let Some(b) = &backup_bytes {
+                assert_eq!(std::fs::read(&backup).unwrap(), b.as_bytes(), "{case}");
+            }
+        }
+    }
+    assert!(!wire.tripped(), "a corrupt state led to a request");
+}

@@ -46,11 +46,14 @@ pub enum StateError {
     /// The state file was written by a newer provision.
     #[error(
         "state file {} has format_version {found}, but this provision supports up to \
-         {supported}; it was written by a newer provision. Upgrade provision to use it.",
-        .path.display()
+         {supported}; it was written by a newer provision. It was left untouched. Upgrade \
+         provision to use it (the version before that run's last write, if any, is in {}).",
+        .path.display(),
+        .backup.display()
     )]
     FutureVersion {
         path: PathBuf,
+        backup: PathBuf,
         found: u32,
         supported: u32,
     },
@@ -79,6 +82,25 @@ pub enum StateError {
         path: PathBuf,
         on_disk: String,
         ours: String,
+    },
+
+    /// The state file and its backup belong to different histories.
+    #[error(
+        "state file {} has lineage {ours}, but its backup {} has lineage {backup_lineage}: \
+         the file was replaced by one of another history (copied from another stack or \
+         machine?). Both were left untouched. If {} is the right state, move the backup \
+         aside; otherwise restore the backup with `cp {} {}`.",
+        .path.display(),
+        .backup.display(),
+        .path.display(),
+        .backup.display(),
+        .path.display()
+    )]
+    BackupLineageMismatch {
+        path: PathBuf,
+        backup: PathBuf,
+        ours: String,
+        backup_lineage: String,
     },
 
     /// The state being saved is older than the file it would replace.

@@ -186,6 +186,18 @@ impl StateStore {
         text.push(b'\n');
 
         let tmp = write_temp(&self.dir, &self.stack, &text)?;
+        if previous.is_none() && self.backup.exists() {
+            // The state file was removed but its backup stayed: that backup belongs to the old
+            // history. Keep it, under a name that cannot be taken for this history's backup.
+            let kept = self
+                .backup
+                .with_extension(format!("backup.before-{}", state.lineage));
+            fs::rename(&self.backup, &kept).map_err(|e| StateError::io(&self.backup, e))?;
+            tracing::warn!(
+                kept = %kept.display(),
+                "the state file was missing but its backup was not; the old backup is kept aside"
+            );
+        }
         if let Some(previous) = previous {
             // Written atomically too, so that a crash never leaves a half backup.
             let backup_tmp = write_temp(&self.dir, &self.stack, previous)?;
@@ -247,6 +259,7 @@ fn parse(path: &Path, backup: &Path, stack: &str, bytes: &[u8]) -> Result<State,
     if version > FORMAT_VERSION {
         return Err(StateError::FutureVersion {
             path: path.to_path_buf(),
+            backup: backup.to_path_buf(),
             found: version,
             supported: FORMAT_VERSION,
         });
@@ -265,6 +278,22 @@ fn parse(path: &Path, backup: &Path, stack: &str, bytes: &[u8]) -> Result<State,
             expected: stack.to_string(),
             found: state.stack,
         });
+    }
+    // The backup is the file's previous version, so it shares its lineage. (A backup that
+    // cannot be read says nothing either way.)
+    let backup_lineage = fs::read(backup)
+        .ok()
+        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+        .and_then(|v| v.get("lineage")?.as_str().map(str::to_string));
+    if let Some(backup_lineage) = backup_lineage {
+        if backup_lineage != state.lineage {
+            return Err(StateError::BackupLineageMismatch {
+                path: path.to_path_buf(),
+                backup: backup.to_path_buf(),
+                ours: state.lineage,
+                backup_lineage,
+            });
+        }
     }
     Ok(state)
 }
@@ -533,6 +562,55 @@ mod tests {
             Err(StateError::StackMismatch { .. })
         ));
         assert!(!store.path().exists());
+    }
+
+    #[test]
+    fn a_file_whose_backup_has_another_lineage_is_refused_and_both_unchanged() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = StateStore::open(dir.path(), "p", "cmd").unwrap();
+        let mut s = store.load().unwrap();
+        store.save(&mut s).unwrap();
+        with_vpc(&mut s, "vpc-1");
+        store.save(&mut s).unwrap();
+        // Someone copies another history's file over the state.
+        let mut foreign = State::new("p");
+        with_vpc(&mut foreign, "vpc-9");
+        let foreign_bytes = serde_json::to_vec_pretty(&foreign).unwrap();
+        fs::write(store.path(), &foreign_bytes).unwrap();
+        let backup_before = fs::read(store.backup_path()).unwrap();
+
+        let err = store.load().unwrap_err();
+        assert!(
+            matches!(err, StateError::BackupLineageMismatch { .. }),
+            "{err:?}"
+        );
+        let msg = err.to_string();
+        assert!(msg.contains("p.json.backup"), "{msg}");
+        assert!(read_state(dir.path(), "p").is_err());
+        assert_eq!(fs::read(store.path()).unwrap(), foreign_bytes);
+        assert_eq!(fs::read(store.backup_path()).unwrap(), backup_before);
+    }
+
+    #[test]
+    fn a_new_history_sets_the_old_backup_aside() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = StateStore::open(dir.path(), "p", "cmd").unwrap();
+        let mut s = store.load().unwrap();
+        store.save(&mut s).unwrap();
+        with_vpc(&mut s, "vpc-1");
+        store.save(&mut s).unwrap();
+        let old_backup = fs::read(store.backup_path()).unwrap();
+        // The user removes the state file, not its backup, and starts again.
+        fs::remove_file(store.path()).unwrap();
+        let mut s = store.load().unwrap();
+        store.save(&mut s).unwrap();
+        with_vpc(&mut s, "vpc-2");
+        store.save(&mut s).unwrap();
+        assert!(store.load().is_ok());
+        let kept = dir
+            .path()
+            .join(format!("p.json.backup.before-{}", s.lineage));
+        assert_eq!(fs::read(kept).unwrap(), old_backup);
     }
 
     #[test]
