@@ -8,7 +8,7 @@ use provision_tests::*;
 async fn primary_replicas_and_backup_replication_as_specified() {
     let emu = Emulator::start();
     let p = Provision::new(&emu.endpoint);
-    let up = p.ok(&["up", PROD, "--yes", "-v"]);
+    let up = p.ok(&["up", PROD, "--yes", "-vv"]);
 
     let rds = emu.rds("us-east-1").await;
     let out = rds
@@ -117,8 +117,8 @@ async fn primary_replicas_and_backup_replication_as_specified() {
         ("state", &state),
         ("backup", &backup),
         ("plan", &up.stdout),
-        ("-v log", &up.stderr),
-        ("-vv log", &diff.stderr),
+        ("-vv log of up", &up.stderr),
+        ("-vv log of diff", &diff.stderr),
     ] {
         assert!(
             !text.contains(&password),
