@@ -246,3 +246,33 @@ fn corrupt_state_files_are_refused_untouched_naming_the_backup() {
     }
     assert!(!wire.tripped(), "a corrupt state led to a request");
 }
+
+#[test]
+fn a_renamed_stack_is_called_out_before_it_builds_a_second_copy() {
+    let emu = Emulator::start();
+    let p = Provision::new(&emu.endpoint);
+    let dir = tempfile::tempdir().unwrap();
+    let spec = dir.path().join("dev.yaml");
+    let text = std::fs::read_to_string(repo_root().join(DEV)).unwrap();
+    std::fs::write(&spec, &text).unwrap();
+    let spec = spec.to_str().unwrap();
+    p.ok(&["up", spec, "--yes"]);
+    let before = p.state("pyairtable-dev").resources.len();
+
+    // The same file, with the stack renamed.
+    std::fs::write(
+        spec,
+        text.replacen("stack: pyairtable", "stack: pyairtable2", 1),
+    )
+    .unwrap();
+    emu.reset_calls();
+    let diff = p.run(&["diff", spec]);
+    assert!(
+        diff.stderr.contains(&format!(
+            "stack pyairtable2-dev has no state yet, but stack pyairtable-dev, made from the same spec {spec}, holds {before} resources"
+        )),
+        "{diff:?}"
+    );
+    assert!(diff.stderr.contains("builds a second copy"), "{diff:?}");
+    assert!(emu.mutating_calls().is_empty());
+}

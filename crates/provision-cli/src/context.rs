@@ -164,6 +164,35 @@ pub fn open_state(g: &Global, stack: &str) -> Result<(StateStore, State)> {
     Ok((store, state))
 }
 
+/// When `stack` has no state yet but another stack in the state directory was made from the
+/// same spec file, the stack was probably renamed: say plainly that the plan makes a second
+/// copy and leaves the old one running.
+pub fn note_renamed_stack(g: &Global, stack: &str, state: &State, loaded: &LoadedSpec) {
+    if state.serial > 0 || !state.resources.is_empty() {
+        return;
+    }
+    let path = loaded.path.display().to_string();
+    let Ok(stacks) = provision_state::list_stacks(&g.state_dir) else {
+        return;
+    };
+    for other in stacks.iter().filter(|s| s.as_str() != stack) {
+        let Ok(Some(st)) = provision_state::read_state(&g.state_dir, other) else {
+            continue;
+        };
+        if st.resources.is_empty() || st.spec.as_ref().map(|r| r.path.as_str()) != Some(&path) {
+            continue;
+        }
+        eprintln!(
+            "note: stack {stack} has no state yet, but stack {other}, made from the same spec \
+             {path}, holds {} resources. If the stack was renamed, this plan builds a second \
+             copy of everything and leaves {other}'s resources running, no longer managed by \
+             this spec. To keep one copy, put the old name back, or remove the old stack once \
+             the new one is up: `provision --stack {other} destroy`.",
+            st.resources.len()
+        );
+    }
+}
+
 pub fn spec_record(l: &LoadedSpec) -> SpecRecord {
     SpecRecord {
         path: l.path.display().to_string(),

@@ -20,7 +20,59 @@ pub fn render(plan: &Plan) -> String {
         "Plan: {} to add, {} to change, {} to destroy.",
         s.add, s.change, s.destroy
     );
+    if let Some(w) = destruction_warning(plan) {
+        out.push('\n');
+        out.push_str(&w);
+    }
     out
+}
+
+/// A plain statement of everything the plan destroys, by region and kind, so that a spec edit
+/// that destroys more than meant (a region dropped, a CIDR changed, a node group renamed) is
+/// seen before it is applied.
+fn destruction_warning(plan: &Plan) -> Option<String> {
+    use std::collections::BTreeMap;
+    let doomed: Vec<&Change> = plan
+        .changes
+        .iter()
+        .filter(|c| matches!(c.action, Action::Delete | Action::Replace(_)))
+        .collect();
+    if doomed.is_empty() {
+        return None;
+    }
+    let replaced = doomed
+        .iter()
+        .filter(|c| matches!(c.action, Action::Replace(_)))
+        .count();
+    let mut regions: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut kinds: BTreeMap<&str, usize> = BTreeMap::new();
+    for c in &doomed {
+        *regions.entry(c.address.region()).or_default() += 1;
+        *kinds.entry(c.address.kind()).or_default() += 1;
+    }
+    let list = |m: &BTreeMap<&str, usize>| {
+        m.iter()
+            .map(|(k, n)| format!("{k} {n}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let n = doomed.len();
+    let mut w = String::new();
+    let _ = writeln!(
+        w,
+        "Warning: this plan destroys {n} existing object{} ({} deleted, {replaced} replaced by new objects with new ids).",
+        if n == 1 { "" } else { "s" },
+        n - replaced
+    );
+    let _ = writeln!(w, "  by region: {}", list(&regions));
+    let _ = writeln!(w, "  by kind:   {}", list(&kinds));
+    let _ = writeln!(
+        w,
+        "  What a destroyed database, cache, Kafka cluster or secret held is gone with it, \
+         apart from the final snapshots its kind keeps. Check that this is what you meant \
+         before applying."
+    );
+    Some(w)
 }
 
 fn headline(c: &Change) -> String {

@@ -38,6 +38,7 @@ pub async fn run(g: &Global, a: Args) -> Result<ExitCode> {
     let (loaded, decls) = context::load_spec(&spec_path)?;
     let stack_id = loaded.spec.stack_id();
     let (_store, state) = context::open_state(g, &stack_id)?;
+    context::note_renamed_stack(g, &stack_id, &state, &loaded);
     let aws = context::aws();
     let live = if a.no_refresh {
         Live::FromState

@@ -23,6 +23,7 @@ pub async fn run(g: &Global, a: Args) -> Result<ExitCode> {
     let (loaded, decls) = context::load_spec(&a.spec)?;
     let stack_id = loaded.spec.stack_id();
     let (store, mut state) = context::open_state(g, &stack_id)?;
+    context::note_renamed_stack(g, &stack_id, &state, &loaded);
     let aws = context::aws();
     let cx = ReconcileContext {
         stack: stack_id.clone(),
