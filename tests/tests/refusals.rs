@@ -276,3 +276,38 @@ fn a_renamed_stack_is_called_out_before_it_builds_a_second_copy() {
     assert!(diff.stderr.contains("builds a second copy"), "{diff:?}");
     assert!(emu.mutating_calls().is_empty());
 }
+
+#[test]
+fn of_two_concurrent_ups_the_second_is_refused_naming_the_first() {
+    let emu = Emulator::start();
+    let p = Provision::new(&emu.endpoint);
+    let lock = p.state_dir().join("pyairtable-dev.json.lock");
+    let mut first = p.spawn(&["up", DEV, "--yes"]);
+    let pid = first.id().to_string();
+    // Until the first run has taken the lock and written itself into it.
+    let started = std::time::Instant::now();
+    while !std::fs::read_to_string(&lock).is_ok_and(|t| t.contains(&format!("\"pid\":{pid}"))) {
+        assert!(
+            first.try_wait().unwrap().is_none(),
+            "the first up ended early"
+        );
+        assert!(started.elapsed() < std::time::Duration::from_secs(120));
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let second = p.run(&["up", DEV, "--yes"]);
+    assert_eq!(second.code, 1, "{second:?}");
+    assert!(second.stderr.contains(&format!("pid {pid}")), "{second:?}");
+    assert!(second.stderr.contains("is locked by"), "{second:?}");
+
+    assert!(first.wait().unwrap().success(), "the first up failed");
+    // The state is whole and matches what exists.
+    let diff = p.run(&["diff", "--detailed-exitcode"]);
+    assert_eq!(diff.code, 0, "{diff:?}");
+    assert_one_object_per_address(
+        &emu,
+        &p,
+        "pyairtable-dev",
+        &["us-east-1", "eu-west-1", "ap-southeast-1"],
+        "after two concurrent ups",
+    );
+}
