@@ -199,6 +199,37 @@ impl Emulator {
         aws_sdk_iam::Client::new(&self.sdk_config("us-east-1").await)
     }
 
+    pub async fn elbv2(&self, region: &str) -> aws_sdk_elasticloadbalancingv2::Client {
+        aws_sdk_elasticloadbalancingv2::Client::new(&self.sdk_config(region).await)
+    }
+
+    pub async fn wafv2(&self, region: &str) -> aws_sdk_wafv2::Client {
+        aws_sdk_wafv2::Client::new(&self.sdk_config(region).await)
+    }
+
+    pub async fn acm(&self, region: &str) -> aws_sdk_acm::Client {
+        aws_sdk_acm::Client::new(&self.sdk_config(region).await)
+    }
+
+    /// Import the test certificate (tests/fixtures/tls) into ACM in `region`, as a user's
+    /// existing certificate; its ARN.
+    pub async fn import_test_certificate(&self, region: &str) -> String {
+        let dir = repo_root().join("tests/fixtures/tls");
+        let cert = std::fs::read(dir.join("cert.pem")).unwrap();
+        let key = std::fs::read(dir.join("key.pem")).unwrap();
+        self.acm(region)
+            .await
+            .import_certificate()
+            .certificate(aws_sdk_acm::primitives::Blob::new(cert))
+            .private_key(aws_sdk_acm::primitives::Blob::new(key))
+            .send()
+            .await
+            .unwrap()
+            .certificate_arn()
+            .unwrap()
+            .to_string()
+    }
+
     pub async fn tagging(&self, region: &str) -> aws_sdk_resourcegroupstagging::Client {
         aws_sdk_resourcegroupstagging::Client::new(&self.sdk_config(region).await)
     }

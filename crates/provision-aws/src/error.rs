@@ -8,6 +8,7 @@ pub fn classify_code(code: &str) -> ErrorClass {
     let c = code;
     if c.contains("NotFound")
         || c == "NoSuchEntity"
+        || c == "WAFNonexistentItemException"
         || c.ends_with(".Malformed") && c.contains("ID")
     {
         return ErrorClass::NotFound;
@@ -48,6 +49,10 @@ pub fn classify_code(code: &str) -> ErrorClass {
         | "InvalidCacheParameterGroupState"
         | "OperationAborted"
         | "Resource.AlreadyAssociated"
+        | "WAFOptimisticLockException"
+        | "WAFUnavailableEntityException"
+        | "WAFAssociatedItemException"
+        | "RequestInProgressException"
         | "Gateway.NotAttached" => ErrorClass::Conflict,
         "InternalError"
         | "InternalFailure"
@@ -112,6 +117,14 @@ mod tests {
         assert_eq!(classify_code("NatGatewayNotFound"), ErrorClass::NotFound);
         assert_eq!(classify_code("RequestLimitExceeded"), ErrorClass::Throttled);
         assert_eq!(classify_code("DependencyViolation"), ErrorClass::Conflict);
+        assert_eq!(
+            classify_code("WAFOptimisticLockException"),
+            ErrorClass::Conflict
+        );
+        assert_eq!(
+            classify_code("WAFNonexistentItemException"),
+            ErrorClass::NotFound
+        );
         for code in [
             "CacheParameterGroupAlreadyExists",
             "DBSubnetGroupAlreadyExists",

@@ -16,6 +16,8 @@ pub fn registry(configs: &AwsConfigs) -> Registry {
         provision_msk::reconcilers(configs.clone()),
         provision_sns::reconcilers(configs.clone()),
         provision_cloudwatch::reconcilers(configs.clone()),
+        provision_elbv2::reconcilers(configs.clone()),
+        provision_wafv2::reconcilers(configs.clone()),
     ];
     services.into_iter().flatten().for_each(|k| r.register(k));
     r

@@ -147,6 +147,33 @@ impl ResourceDecl {
     }
 }
 
+fn is_empty_value(v: Option<&Value>) -> bool {
+    match v {
+        None | Some(Value::Null) => true,
+        Some(Value::Object(m)) => m.is_empty(),
+        Some(Value::Array(a)) => a.is_empty(),
+        _ => false,
+    }
+}
+
+/// Whether two values of a field are the same for planning: absent, null and empty are alike,
+/// and an unordered list compares as a set.
+pub fn same(a: Option<&Value>, b: Option<&Value>, unordered: bool) -> bool {
+    if is_empty_value(a) && is_empty_value(b) {
+        return true;
+    }
+    match (a, b) {
+        (Some(Value::Array(x)), Some(Value::Array(y))) if unordered => {
+            let mut x: Vec<String> = x.iter().map(Value::to_string).collect();
+            let mut y: Vec<String> = y.iter().map(Value::to_string).collect();
+            x.sort();
+            y.sort();
+            x == y
+        }
+        _ => a == b,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

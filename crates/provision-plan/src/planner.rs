@@ -295,32 +295,7 @@ fn diff_fields(
     out
 }
 
-fn is_empty(v: Option<&Value>) -> bool {
-    match v {
-        None | Some(Value::Null) => true,
-        Some(Value::Object(m)) => m.is_empty(),
-        Some(Value::Array(a)) => a.is_empty(),
-        _ => false,
-    }
-}
-
-/// Whether two values of a field are the same for planning: absent, null and empty are alike,
-/// and an unordered list compares as a set.
-pub fn same(a: Option<&Value>, b: Option<&Value>, unordered: bool) -> bool {
-    if is_empty(a) && is_empty(b) {
-        return true;
-    }
-    match (a, b) {
-        (Some(Value::Array(x)), Some(Value::Array(y))) if unordered => {
-            let mut x: Vec<String> = x.iter().map(Value::to_string).collect();
-            let mut y: Vec<String> = y.iter().map(Value::to_string).collect();
-            x.sort();
-            y.sort();
-            x == y
-        }
-        _ => a == b,
-    }
-}
+pub use provision_core::value::same;
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]

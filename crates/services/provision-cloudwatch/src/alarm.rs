@@ -325,7 +325,7 @@ impl Reconciler for Alarm {
             .filter(|f| f.mode == FieldMode::Mutable && f.name != "tags")
             .any(|f| {
                 desired.contains_key(f.name)
-                    && !same(o.get(f.name), desired.get(f.name), f.unordered)
+                    && !provision_core::value::same(o.get(f.name), desired.get(f.name), f.unordered)
             });
         if definition_changed {
             self.put(region, desired, None).await?;
@@ -386,30 +386,6 @@ impl Reconciler for Alarm {
     }
 }
 
-/// Whether two values are the same for this kind: lists of actions compare as sets, and
-/// absent equals empty.
-fn same(a: Option<&Value>, b: Option<&Value>, unordered: bool) -> bool {
-    let empty = |v: Option<&Value>| match v {
-        None | Some(Value::Null) => true,
-        Some(Value::Array(x)) => x.is_empty(),
-        Some(Value::Object(x)) => x.is_empty(),
-        _ => false,
-    };
-    if empty(a) && empty(b) {
-        return true;
-    }
-    match (a, b, unordered) {
-        (Some(Value::Array(x)), Some(Value::Array(y)), true) => {
-            let mut x: Vec<String> = x.iter().map(ToString::to_string).collect();
-            let mut y: Vec<String> = y.iter().map(ToString::to_string).collect();
-            x.sort();
-            y.sort();
-            x == y
-        }
-        _ => a == b,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -435,8 +411,8 @@ mod tests {
     fn action_lists_compare_as_sets() {
         let a = json!(["b", "a"]);
         let b = json!(["a", "b"]);
-        assert!(same(Some(&a), Some(&b), true));
-        assert!(!same(Some(&a), Some(&b), false));
-        assert!(same(None, Some(&json!([])), true));
+        assert!(provision_core::value::same(Some(&a), Some(&b), true));
+        assert!(!provision_core::value::same(Some(&a), Some(&b), false));
+        assert!(provision_core::value::same(None, Some(&json!([])), true));
     }
 }
