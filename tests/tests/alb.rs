@@ -225,6 +225,75 @@ async fn an_https_load_balancer_is_built_changed_in_place_and_removed() {
     let diff = p.run(&["diff", first, "--detailed-exitcode"]);
     assert_eq!(diff.code, 0, "not a no-op after up: {diff:?}");
 
+    // The rate limit changed outside provision (with a fresh lock token, as AWS requires) is
+    // drift, and up puts the spec's limit back on the same web ACL.
+    let (name, id) = (acl.name().to_string(), acl.id().to_string());
+    let got = waf
+        .get_web_acl()
+        .name(&name)
+        .id(&id)
+        .scope(aws_sdk_wafv2::types::Scope::Regional)
+        .send()
+        .await
+        .unwrap();
+    let current = got.web_acl().unwrap();
+    let rules: Vec<aws_sdk_wafv2::types::Rule> = current
+        .rules()
+        .iter()
+        .map(|r| {
+            let Some(rate) = r.statement().and_then(|s| s.rate_based_statement()) else {
+                return r.clone();
+            };
+            let mut rate = rate.clone();
+            rate.limit = 5000;
+            let mut r = r.clone();
+            r.statement = Some(
+                aws_sdk_wafv2::types::Statement::builder()
+                    .rate_based_statement(rate)
+                    .build(),
+            );
+            r
+        })
+        .collect();
+    waf.update_web_acl()
+        .name(&name)
+        .id(&id)
+        .scope(aws_sdk_wafv2::types::Scope::Regional)
+        .lock_token(got.lock_token().unwrap())
+        .set_default_action(current.default_action().cloned())
+        .set_description(current.description().map(str::to_string))
+        .set_rules(Some(rules))
+        .set_visibility_config(current.visibility_config().cloned())
+        .send()
+        .await
+        .unwrap();
+    let diff = p.run(&["diff", first, "--json"]);
+    let doc: serde_json::Value = serde_json::from_str(&diff.stdout).unwrap();
+    let drift = doc["drift"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["address"] == "us-east-1/wafv2.web_acl/web")
+        .unwrap_or_else(|| panic!("no drift for the web ACL: {}", diff.stdout));
+    assert_eq!(drift["fields"][0]["name"], "rate_limit");
+    assert_eq!(drift["fields"][0]["recorded"], 2000);
+    assert_eq!(drift["fields"][0]["live"], 5000);
+    p.ok(&["up", first, "--yes"]);
+    let acl_now = waf
+        .get_web_acl_for_resource()
+        .resource_arn(&lb_arn)
+        .send()
+        .await
+        .unwrap();
+    let acl_now = acl_now.web_acl().unwrap();
+    assert_eq!(acl_now.arn(), acl_arn);
+    let rate = acl_now
+        .rules()
+        .iter()
+        .find_map(|r| r.statement()?.rate_based_statement())
+        .unwrap();
+    assert_eq!(rate.limit(), 2000);
+
     // The health check interval and the TLS policy change in place: same ARNs.
     let second = spec(
         dir.path(),

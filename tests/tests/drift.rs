@@ -136,6 +136,47 @@ async fn drift_is_reported_per_resource_and_repaired_in_place() {
     .map(|a| (a.to_string(), "update".to_string()))
     .collect();
     assert_eq!(changed, expected, "{}", diff.stdout);
+    // Apart from the plan, each is reported as changed outside provision, with the recorded
+    // and the live value of each field.
+    let drifted: BTreeSet<(String, String)> = plan["drift"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["address"].as_str().unwrap().to_string(),
+                "update".to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(drifted, expected, "{}", diff.stdout);
+    let vpc_drift = plan["drift"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["address"] == "us-east-1/ec2.vpc/main")
+        .unwrap();
+    let dns = vpc_drift["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "enable_dns_hostnames")
+        .unwrap();
+    assert_eq!(
+        (&dns["recorded"], &dns["live"]),
+        (&Value::Bool(true), &Value::Bool(false))
+    );
+    let text = p.run(&["diff"]);
+    assert!(
+        text.stdout.contains("Changed outside provision"),
+        "{text:?}"
+    );
+    assert!(
+        text.stdout
+            .contains("      enable_dns_hostnames: true -> false"),
+        "{text:?}"
+    );
+    assert!(text.stdout.contains("      tags.Environment: "), "{text:?}");
 
     let before = p.ids("pyairtable-dev");
     p.ok(&["up", DEV, "--yes"]);
@@ -197,4 +238,99 @@ async fn an_object_deleted_outside_is_recreated() {
     );
     p.ok(&["up", DEV, "--yes"]);
     assert_eq!(p.run(&["diff", "--detailed-exitcode"]).code, 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_tag_added_a_rule_removed_and_a_subnet_deleted_are_drift_and_repaired() {
+    let emu = Emulator::start();
+    let p = Provision::new(&emu.endpoint);
+    p.ok(&["up", DEV, "--yes"]);
+    let st = p.state("pyairtable-dev");
+    let id = |a: &str| st.resources[&a.parse().unwrap()].id.clone().unwrap();
+    let ec2 = emu.ec2("eu-west-1").await;
+    let vpc = id("eu-west-1/ec2.vpc/main");
+    ec2.create_tags()
+        .resources(&vpc)
+        .tags(Tag::builder().key("Owner").value("someone").build())
+        .send()
+        .await
+        .unwrap();
+    let rule = st.resources[&"eu-west-1/ec2.security_group_rule/cache-from-nodes"
+        .parse()
+        .unwrap()]
+        .clone();
+    ec2.revoke_security_group_ingress()
+        .group_id(rule.observed["security_group_id"].as_str().unwrap())
+        .security_group_rule_ids(rule.id.clone().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let subnet = id("eu-west-1/ec2.subnet/public-b");
+    ec2.delete_subnet().subnet_id(&subnet).send().await.unwrap();
+
+    let diff = p.run(&["diff", "--json"]);
+    assert_eq!(diff.code, 0, "{diff:?}");
+    let plan: Value = serde_json::from_str(&diff.stdout).unwrap();
+    let drift = |a: &str| {
+        plan["drift"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["address"] == a)
+            .cloned()
+            .unwrap_or_else(|| panic!("no drift for {a}: {}", diff.stdout))
+    };
+    let vpc_drift = drift("eu-west-1/ec2.vpc/main");
+    let tags = &vpc_drift["fields"][0];
+    assert_eq!(tags["name"], "tags");
+    assert_eq!(tags["recorded"].get("Owner"), None);
+    assert_eq!(tags["live"]["Owner"], "someone");
+    assert_eq!(
+        drift("eu-west-1/ec2.security_group_rule/cache-from-nodes")["gone"],
+        true
+    );
+    assert_eq!(drift("eu-west-1/ec2.subnet/public-b")["gone"], true);
+    let action = |a: &str| {
+        plan["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["address"] == a)
+            .map(|c| c["action"].as_str().unwrap().to_string())
+    };
+    assert_eq!(action("eu-west-1/ec2.vpc/main").as_deref(), Some("update"));
+    assert_eq!(
+        action("eu-west-1/ec2.security_group_rule/cache-from-nodes").as_deref(),
+        Some("create")
+    );
+    assert_eq!(
+        action("eu-west-1/ec2.subnet/public-b").as_deref(),
+        Some("create")
+    );
+
+    p.ok(&["up", DEV, "--yes"]);
+    let diff = p.run(&["diff", "--detailed-exitcode"]);
+    assert_eq!(diff.code, 0, "{diff:?}");
+    assert!(
+        !diff.stdout.contains("Changed outside provision"),
+        "{diff:?}"
+    );
+    let tags = ec2
+        .describe_tags()
+        .filters(
+            aws_sdk_ec2::types::Filter::builder()
+                .name("resource-id")
+                .values(&vpc)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert!(!tags.tags().iter().any(|t| t.key() == Some("Owner")));
+    let st = p.state("pyairtable-dev");
+    let new_subnet = st.resources[&"eu-west-1/ec2.subnet/public-b".parse().unwrap()]
+        .id
+        .clone()
+        .unwrap();
+    assert_ne!(new_subnet, subnet);
 }

@@ -67,6 +67,15 @@ pub struct Change {
     /// Dependencies recorded in state for the existing object (destroy edges reverse these).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub recorded_depends_on: Vec<Address>,
+    /// Fields whose values are secrets: shown as `(sensitive)`, never printed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sensitive: Vec<String>,
+}
+
+impl Change {
+    pub fn is_sensitive(&self, field: &str) -> bool {
+        self.sensitive.iter().any(|f| f == field)
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -135,6 +135,7 @@ mod tests {
             reasons: vec![],
             depends_on: deps.iter().map(|d| d.parse().unwrap()).collect(),
             recorded_depends_on: recorded.iter().map(|d| d.parse().unwrap()).collect(),
+            sensitive: vec![],
         }
     }
 

@@ -1,8 +1,12 @@
 //! The planner: a pure function from (desired declarations, state, live objects) to a [`Plan`],
 //! and the plan's rendering for people. No IO.
 
+mod drift;
+mod json;
 mod planner;
 mod render;
 
+pub use drift::{drift, Drift, DriftField};
+pub use json::{plan_json, PLAN_FORMAT_VERSION};
 pub use planner::{plan, same, Live, PlanError};
-pub use render::render;
+pub use render::{render, render_drift};

@@ -124,6 +124,7 @@ pub fn plan(
             reasons: Vec::new(),
             depends_on: decl.dependencies(),
             recorded_depends_on: recorded.map(|r| r.depends_on.clone()).unwrap_or_default(),
+            sensitive: sensitive_fields(schema_of(address.kind())),
         };
         match live_map.get(&address) {
             None => {
@@ -237,6 +238,7 @@ pub fn plan(
                 reasons: vec!["not in the spec, and already gone from AWS".into()],
                 depends_on: Vec::new(),
                 recorded_depends_on: r.depends_on.clone(),
+                sensitive: sensitive_fields(schema_of(address.kind())),
             });
             continue;
         }
@@ -252,9 +254,23 @@ pub fn plan(
             reasons: vec!["not in the spec".into()],
             depends_on: Vec::new(),
             recorded_depends_on: r.depends_on.clone(),
+            sensitive: sensitive_fields(schema_of(address.kind())),
         });
     }
     Ok(Plan { changes })
+}
+
+/// The names of a kind's secret fields.
+fn sensitive_fields(schema: Option<&'static KindSchema>) -> Vec<String> {
+    schema
+        .map(|s| {
+            s.fields
+                .iter()
+                .filter(|f| f.sensitive)
+                .map(|f| f.name.to_string())
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// The fields of `schema` whose desired value differs from the live one.
@@ -325,10 +341,21 @@ mod tests {
         replace_order: ReplaceOrder::DeleteFirst,
         taggable: true,
     };
+    static USER: KindSchema = KindSchema {
+        kind: "db.user",
+        fields: &[
+            FieldSchema::force_new("name"),
+            FieldSchema::write_only("password").sensitive(),
+            FieldSchema::mutable("token").sensitive(),
+        ],
+        replace_order: ReplaceOrder::DeleteFirst,
+        taggable: false,
+    };
     fn schemas(kind: &str) -> Option<&'static KindSchema> {
         match kind {
             "ec2.vpc" => Some(&VPC),
             "ec2.subnet" => Some(&SUBNET),
+            "db.user" => Some(&USER),
             _ => None,
         }
     }
@@ -429,6 +456,129 @@ mod tests {
             Action::Update
         );
         insta::assert_snapshot!(render(&p));
+    }
+
+    #[test]
+    fn secrets_print_as_sensitive_when_created_and_changed() {
+        let user = addr("us-east-1/db.user/app");
+        let decl = |password: &str, token: &str| {
+            vec![ResourceDecl::new(user.clone())
+                .with("name", "app")
+                .with("password", password)
+                .with("token", token)]
+        };
+        let p = plan(
+            &decl("hunter2-create", "tok-create"),
+            &State::new("t-dev"),
+            &Live::FromState,
+            &schemas,
+        )
+        .unwrap();
+        let created = render(&p);
+        assert!(
+            !created.contains("hunter2") && !created.contains("tok-"),
+            "{created}"
+        );
+
+        let mut st = State::new("t-dev");
+        let mut r = ResourceState::new("db.user", "us-east-1", ResourceStatus::Ready);
+        r.id = Some("app".into());
+        r.observed = json!({"name": "app", "token": "tok-old"})
+            .as_object()
+            .unwrap()
+            .clone();
+        r.desired = json!({"name": "app", "password": "hunter2-old", "token": "tok-old"})
+            .as_object()
+            .unwrap()
+            .clone();
+        st.resources.insert(user.clone(), r.clone());
+        let live = BTreeMap::from([(
+            user.clone(),
+            Observed {
+                address: user.clone(),
+                id: "app".into(),
+                arn: None,
+                properties: r.observed.clone(),
+            },
+        )]);
+        let p = plan(
+            &decl("hunter2-new", "tok-new"),
+            &st,
+            &Live::Refreshed(live),
+            &schemas,
+        )
+        .unwrap();
+        let changed = render(&p);
+        assert!(
+            !changed.contains("hunter2") && !changed.contains("tok-"),
+            "{changed}"
+        );
+        insta::assert_snapshot!(format!("{created}\n{changed}"));
+    }
+
+    /// A plan with every kind of change and value, and drift: a tag added and a subnet deleted
+    /// outside, a CIDR change that replaces the VPC, and a new user with secrets.
+    fn rich() -> (Plan, Vec<crate::Drift>) {
+        let (mut st, mut live) = applied();
+        live.remove(&addr("us-east-1/ec2.subnet/a"));
+        live.get_mut(&addr("us-east-1/ec2.vpc/main"))
+            .unwrap()
+            .properties
+            .insert("tags".into(), json!({"Name": "main", "Owner": "someone"}));
+        st.resources
+            .get_mut(&addr("us-east-1/ec2.vpc/main"))
+            .unwrap()
+            .desired
+            .insert("tags".into(), json!({"Name": "main"}));
+        let mut d = decls("10.5.0.0/16", "main");
+        d.push(
+            ResourceDecl::new(addr("us-east-1/db.user/app"))
+                .with("name", "app")
+                .with("password", "hunter2")
+                .with("token", "tok-1"),
+        );
+        let drift = crate::drift(&st, &live, &schemas);
+        let p = plan(&d, &st, &Live::Refreshed(live), &schemas).unwrap();
+        (p, drift)
+    }
+
+    #[test]
+    fn drift_is_reported_apart_from_the_plan() {
+        let (p, drift) = rich();
+        assert_eq!(drift.len(), 2, "{drift:?}");
+        let text = format!("{}{}", crate::render_drift(&drift), render(&p));
+        assert!(
+            !text.contains("hunter2") && !text.contains("tok-1"),
+            "{text}"
+        );
+        insta::assert_snapshot!(text);
+    }
+
+    #[test]
+    fn plan_json_follows_the_documented_schema() {
+        let (p, drift) = rich();
+        let doc = crate::plan_json(&p, &drift, "t-dev");
+        let text = serde_json::to_string(&doc).unwrap();
+        assert!(
+            !text.contains("hunter2") && !text.contains("tok-1"),
+            "{text}"
+        );
+        let schema: Value =
+            serde_json::from_str(include_str!("../../../docs/plan.schema.json")).unwrap();
+        let validator = jsonschema::validator_for(&schema).unwrap();
+        let errors: Vec<String> = validator
+            .iter_errors(&doc)
+            .map(|e| format!("{e} at {}", e.instance_path))
+            .collect();
+        assert!(errors.is_empty(), "{errors:#?}\n{doc:#}");
+        // A document that breaks the format is refused: the schema checks something.
+        let mut bad = doc.clone();
+        bad["changes"][0]["action"] = json!("recreate");
+        assert!(!validator.is_valid(&bad));
+        let mut bad = doc.clone();
+        bad["format_version"] = json!(2);
+        assert!(!validator.is_valid(&bad));
+        insta::assert_json_snapshot!(doc);
     }
 
     #[test]

@@ -101,12 +101,23 @@ fn render_change(out: &mut String, c: &Change) {
             if let Some(Value::Object(m)) = &c.after {
                 let width = m.keys().map(String::len).max().unwrap_or(0);
                 for (k, v) in m {
-                    let _ = writeln!(out, "      + {k:width$} = {}", show(v));
+                    let v = shown(c, k, v);
+                    let _ = writeln!(out, "      + {k:width$} = {v}");
                 }
             }
         }
         Action::Update | Action::Replace(_) => {
             for f in &c.fields {
+                if c.is_sensitive(&f.field) {
+                    // A secret shows that it changes, never what it was or becomes.
+                    let _ = writeln!(
+                        out,
+                        "      ~ {} = (sensitive) -> (sensitive){}",
+                        f.field,
+                        forces(f.forces_replacement)
+                    );
+                    continue;
+                }
                 match (&f.before, &f.after) {
                     (Some(Value::Object(b)), Some(Value::Object(a))) => {
                         // Nested maps show their inner changes, not a whole blob.
@@ -150,6 +161,15 @@ fn forces(yes: bool) -> &'static str {
     }
 }
 
+/// A field's value for display: `(sensitive)` for a secret, else as [`show`].
+fn shown(c: &Change, field: &str, v: &Value) -> String {
+    if c.is_sensitive(field) && Ref::from_value(v).is_none() {
+        "(sensitive)".to_string()
+    } else {
+        show(v)
+    }
+}
+
 /// A value for display: strings quoted, references `(known after apply)`.
 fn show(v: &Value) -> String {
     if Ref::from_value(v).is_some() {
@@ -169,4 +189,56 @@ fn show(v: &Value) -> String {
         }
         other => other.to_string(),
     }
+}
+
+/// Drift for a terminal: what changed outside provision, apart from the plan.
+pub fn render_drift(drift: &[crate::Drift]) -> String {
+    if drift.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("Changed outside provision (since provision last applied it):\n");
+    for d in drift {
+        if d.gone {
+            let _ = writeln!(out, "  - {}: deleted outside provision", d.address);
+            continue;
+        }
+        let _ = writeln!(out, "  ~ {}", d.address);
+        for f in &d.fields {
+            if d.sensitive.contains(&f.field) {
+                let _ = writeln!(out, "      {}: (sensitive) -> (sensitive)", f.field);
+                continue;
+            }
+            match (&f.recorded, &f.live) {
+                (Some(Value::Object(r)), Some(Value::Object(l))) => {
+                    let keys: std::collections::BTreeSet<&String> =
+                        r.keys().chain(l.keys()).collect();
+                    for k in keys {
+                        match (r.get(k), l.get(k)) {
+                            (Some(x), Some(y)) if x == y => {}
+                            (x, y) => {
+                                let _ = writeln!(
+                                    out,
+                                    "      {}.{k}: {} -> {}",
+                                    f.field,
+                                    x.map(show).unwrap_or_else(|| "(none)".into()),
+                                    y.map(show).unwrap_or_else(|| "(none)".into())
+                                );
+                            }
+                        }
+                    }
+                }
+                (r, l) => {
+                    let _ = writeln!(
+                        out,
+                        "      {}: {} -> {}",
+                        f.field,
+                        r.as_ref().map(show).unwrap_or_else(|| "(none)".into()),
+                        l.as_ref().map(show).unwrap_or_else(|| "(none)".into())
+                    );
+                }
+            }
+        }
+    }
+    out.push_str("The plan below restores the spec's values.\n\n");
+    out
 }

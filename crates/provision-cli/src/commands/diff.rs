@@ -43,18 +43,22 @@ pub async fn run(g: &Global, a: Args) -> Result<ExitCode> {
     let live = if a.no_refresh {
         Live::FromState
     } else {
-        let cx = ReconcileContext { stack: stack_id };
+        let cx = ReconcileContext {
+            stack: stack_id.clone(),
+        };
         Live::Refreshed(provision_engine::refresh(&aws.registry, &cx, &state, &decls).await?)
     };
-    let plan = provision_plan::plan(&decls, &state, &live, &|k| aws.registry.schema(k))?;
+    let schema = |k: &str| aws.registry.schema(k);
+    let drift = match &live {
+        Live::Refreshed(m) => provision_plan::drift(&state, m, &schema),
+        Live::FromState => Vec::new(),
+    };
+    let plan = provision_plan::plan(&decls, &state, &live, &schema)?;
     if a.json {
-        let doc = serde_json::json!({
-            "format_version": "0.1",
-            "summary": plan.summary(),
-            "changes": plan.changes.iter().filter(|c| c.action != provision_core::Action::NoOp).collect::<Vec<_>>(),
-        });
+        let doc = provision_plan::plan_json(&plan, &drift, &stack_id);
         println!("{}", serde_json::to_string_pretty(&doc)?);
     } else {
+        print!("{}", provision_plan::render_drift(&drift));
         print!("{}", provision_plan::render(&plan));
     }
     Ok(if a.detailed_exitcode && plan.has_changes() {

@@ -32,11 +32,13 @@ pub async fn run(g: &Global, a: Args) -> Result<ExitCode> {
     let live = provision_engine::refresh(&aws.registry, &cx, &state, &decls).await?;
     // What the refresh saw is recorded before planning, so objects adopted by their tag (an
     // interrupted create) are planned as recorded resources and finished in this run.
+    let drift = provision_plan::drift(&state, &live, &|k| aws.registry.schema(k));
     let mut refreshed = state.clone();
     provision_engine::record_refresh(&mut refreshed, &live, &decls);
     let plan = provision_plan::plan(&decls, &refreshed, &Live::Refreshed(live.clone()), &|k| {
         aws.registry.schema(k)
     })?;
+    print!("{}", provision_plan::render_drift(&drift));
     print!("{}", provision_plan::render(&plan));
     let outputs = provision_spec::outputs(&loaded.spec);
     if !plan.has_changes() {
