@@ -366,19 +366,10 @@ impl Provision {
     }
 
     pub fn run(&self, args: &[&str]) -> Run {
-        let out: Output = Command::new(binary())
-            .arg("--state-dir")
-            .arg(self.state_dir.path())
-            .args(args)
-            .current_dir(repo_root())
-            .env("AWS_ENDPOINT_URL", &self.endpoint)
-            .env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .env("AWS_REGION", "us-east-1")
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env_remove("AWS_PROFILE")
-            .env_remove("RUST_LOG")
-            .stdin(Stdio::null())
+        let out: Output = self
+            .command(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
             .output()
             .expect("run provision");
         Run {
@@ -388,10 +379,10 @@ impl Provision {
         }
     }
 
-    /// Start a run in the background (output discarded), to be killed by the test.
-    pub fn spawn(&self, args: &[&str]) -> std::process::Child {
-        Command::new(binary())
-            .arg("--state-dir")
+    /// The binary with the harness's state directory, endpoint and test credentials.
+    fn command(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(binary());
+        c.arg("--state-dir")
             .arg(self.state_dir.path())
             .args(args)
             .current_dir(repo_root())
@@ -403,7 +394,13 @@ impl Provision {
             .env_remove("AWS_PROFILE")
             .env_remove("RUST_LOG")
             .stdin(Stdio::null())
-            .stdout(Stdio::null())
+            .stdout(Stdio::null());
+        c
+    }
+
+    /// Start a run in the background (output discarded), to be killed by the test.
+    pub fn spawn(&self, args: &[&str]) -> std::process::Child {
+        self.command(args)
             .stderr(Stdio::null())
             .spawn()
             .expect("start provision")
@@ -413,20 +410,7 @@ impl Provision {
     /// the test.
     pub fn spawn_logged(&self, args: &[&str], log: &Path) -> std::process::Child {
         let err = std::fs::File::create(log).unwrap();
-        Command::new(binary())
-            .arg("--state-dir")
-            .arg(self.state_dir.path())
-            .args(args)
-            .current_dir(repo_root())
-            .env("AWS_ENDPOINT_URL", &self.endpoint)
-            .env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .env("AWS_REGION", "us-east-1")
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env_remove("AWS_PROFILE")
-            .env_remove("RUST_LOG")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
+        self.command(args)
             .stderr(err)
             .spawn()
             .expect("start provision")

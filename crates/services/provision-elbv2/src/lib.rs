@@ -12,9 +12,10 @@ mod target_group;
 use aws_sdk_elasticloadbalancingv2::types::Tag;
 use aws_sdk_elasticloadbalancingv2::Client;
 use provision_aws::props::Props;
+use provision_aws::tags::address_tag;
 use provision_aws::tags::tag_diff;
 use provision_aws::{classify as err, AwsConfigs};
-use provision_core::{Address, ReconcileContext, ReconcileError, Reconciler};
+use provision_core::{Address, ReconcileContext, ReconcileError, Reconciler, Target};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -99,4 +100,48 @@ async fn retag(
             .map_err(err)?;
     }
     Ok(())
+}
+
+/// Pair each target with its listed object: by ARN once it has an id, by `name` before.
+fn by_id_or_name<'a, T>(
+    targets: &'a [Target],
+    items: &'a [T],
+    arn: impl Fn(&T) -> Option<&str>,
+    name: impl Fn(&T) -> Option<&str>,
+) -> Vec<(&'a Target, &'a T)> {
+    targets
+        .iter()
+        .filter_map(|t| {
+            let wanted = provision_aws::props::target_name(t, "name");
+            let item = items.iter().find(|i| match &t.id {
+                Some(id) => arn(i) == Some(id.as_str()),
+                None => wanted.as_deref().is_some_and(|n| name(i) == Some(n)),
+            })?;
+            Some((t, item))
+        })
+        .collect()
+}
+
+/// Read the tags of the found objects (in batches) and keep those that carry no other
+/// address's `provision:address` tag, each with its tags.
+async fn claimed<'a, T>(
+    client: &Client,
+    found: Vec<(&'a Target, T)>,
+    arn: impl Fn(&T) -> Option<&str>,
+) -> Result<Vec<(&'a Target, T, BTreeMap<String, String>)>, ReconcileError> {
+    let arns: Vec<String> = found
+        .iter()
+        .filter_map(|(_, i)| arn(i).map(str::to_string))
+        .collect();
+    let mut tags = tags_of(client, &arns).await?;
+    Ok(found
+        .into_iter()
+        .filter_map(|(t, i)| {
+            let tags = arn(&i).and_then(|a| tags.remove(a)).unwrap_or_default();
+            if address_tag(&tags).is_some_and(|a| a != t.address) {
+                return None;
+            }
+            Some((t, i, tags))
+        })
+        .collect())
 }

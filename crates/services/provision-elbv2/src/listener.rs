@@ -5,14 +5,14 @@
 //! `forward` to `target_group_arn`, or `redirect` with `redirect: {protocol, port,
 //! status_code}`, which is how HTTP is sent to HTTPS.
 
-use crate::{client, retag, single_shot, tags_of};
+use crate::{claimed, client, retag, single_shot};
 use async_trait::async_trait;
 use aws_sdk_elasticloadbalancingv2::types::{
     Action as ElbAction, ActionTypeEnum, Certificate, Listener as Ls, ProtocolEnum,
     RedirectActionConfig, RedirectActionStatusCodeEnum,
 };
 use provision_aws::props::{i, opt_s, s, Props};
-use provision_aws::tags::{address_tag, user_tags};
+use provision_aws::tags::user_tags;
 use provision_aws::{classify as err, AwsConfigs};
 use provision_core::*;
 use serde_json::json;
@@ -204,23 +204,11 @@ impl Reconciler for Listener {
                 }
             }
         }
-        let arns: Vec<String> = found
-            .iter()
-            .filter_map(|(_, l)| l.listener_arn().map(str::to_string))
-            .collect();
-        let tags = tags_of(&client, &arns).await?;
-        let mut out = Vec::new();
-        for (t, l) in found {
-            let tags = tags
-                .get(l.listener_arn().unwrap_or_default())
-                .cloned()
-                .unwrap_or_default();
-            if address_tag(&tags).is_some_and(|a| a != t.address) {
-                continue;
-            }
-            out.push(observed(&t.address, &l, &tags));
-        }
-        Ok(out)
+        let claimed = claimed(&client, found, |l| l.listener_arn()).await?;
+        Ok(claimed
+            .into_iter()
+            .map(|(t, l, tags)| observed(&t.address, &l, &tags))
+            .collect())
     }
 
     async fn create(

@@ -3,14 +3,14 @@
 //! Found by name (unique per region and account), its id is its ARN. Subnets and security
 //! groups change in place (SetSubnets, SetSecurityGroups); name and scheme cannot.
 
-use crate::{client, retag, single_shot, tags_of};
+use crate::{by_id_or_name, claimed, client, retag, single_shot};
 use async_trait::async_trait;
 use aws_sdk_elasticloadbalancingv2::types::{
     IpAddressType, LoadBalancer as Lb, LoadBalancerSchemeEnum, LoadBalancerStateEnum,
     LoadBalancerTypeEnum,
 };
-use provision_aws::props::{s, sorted, strings, target_name, Props};
-use provision_aws::tags::{address_tag, user_tags};
+use provision_aws::props::{s, sorted, strings, Props};
+use provision_aws::tags::user_tags;
 use provision_aws::{classify as err, AwsConfigs};
 use provision_core::*;
 
@@ -125,36 +125,17 @@ impl Reconciler for LoadBalancer {
             .try_collect()
             .await
             .map_err(err)?;
-        let mut found: Vec<(&Target, &Lb)> = Vec::new();
-        for t in targets {
-            let name = target_name(t, "name");
-            let lb = all.iter().find(|lb| {
-                t.id.as_deref()
-                    .is_some_and(|id| lb.load_balancer_arn() == Some(id))
-                    || (t.id.is_none()
-                        && name
-                            .as_deref()
-                            .is_some_and(|n| lb.load_balancer_name() == Some(n)))
-            });
-            if let Some(lb) = lb {
-                found.push((t, lb));
-            }
-        }
-        let arns: Vec<String> = found
-            .iter()
-            .filter_map(|(_, lb)| lb.load_balancer_arn().map(str::to_string))
-            .collect();
-        let tags = tags_of(&client, &arns).await?;
-        let mut out = Vec::new();
-        for (t, lb) in found {
-            let arn = lb.load_balancer_arn().unwrap_or_default();
-            let tags = tags.get(arn).cloned().unwrap_or_default();
-            if address_tag(&tags).is_some_and(|a| a != t.address) {
-                continue;
-            }
-            out.push(observed(&t.address, lb, &tags));
-        }
-        Ok(out)
+        let found = by_id_or_name(
+            targets,
+            &all,
+            |lb| lb.load_balancer_arn(),
+            |lb| lb.load_balancer_name(),
+        );
+        let claimed = claimed(&client, found, |lb| lb.load_balancer_arn()).await?;
+        Ok(claimed
+            .into_iter()
+            .map(|(t, lb, tags)| observed(&t.address, lb, &tags))
+            .collect())
     }
 
     async fn create(

@@ -7,13 +7,13 @@
 //! cluster's AWS Load Balancer Controller registers them (a TargetGroupBinding naming this
 //! group's ARN, which `provision output` prints).
 
-use crate::{client, retag, single_shot, tags_of};
+use crate::{by_id_or_name, claimed, client, retag, single_shot};
 use async_trait::async_trait;
 use aws_sdk_elasticloadbalancingv2::types::{
     Matcher, ProtocolEnum, TargetGroup as Tg, TargetTypeEnum,
 };
-use provision_aws::props::{i, opt_s, s, target_name, Props};
-use provision_aws::tags::{address_tag, user_tags};
+use provision_aws::props::{i, opt_s, s, Props};
+use provision_aws::tags::user_tags;
 use provision_aws::{classify as err, AwsConfigs};
 use provision_core::*;
 use std::collections::BTreeMap;
@@ -141,38 +141,17 @@ impl Reconciler for TargetGroup {
             .try_collect()
             .await
             .map_err(err)?;
-        let mut found: Vec<(&Target, &Tg)> = Vec::new();
-        for t in targets {
-            let name = target_name(t, "name");
-            let tg = all.iter().find(|tg| {
-                t.id.as_deref()
-                    .is_some_and(|id| tg.target_group_arn() == Some(id))
-                    || (t.id.is_none()
-                        && name
-                            .as_deref()
-                            .is_some_and(|n| tg.target_group_name() == Some(n)))
-            });
-            if let Some(tg) = tg {
-                found.push((t, tg));
-            }
-        }
-        let arns: Vec<String> = found
-            .iter()
-            .filter_map(|(_, tg)| tg.target_group_arn().map(str::to_string))
-            .collect();
-        let tags = tags_of(&client, &arns).await?;
-        let mut out = Vec::new();
-        for (t, tg) in found {
-            let tags = tags
-                .get(tg.target_group_arn().unwrap_or_default())
-                .cloned()
-                .unwrap_or_default();
-            if address_tag(&tags).is_some_and(|a| a != t.address) {
-                continue;
-            }
-            out.push(observed(&t.address, tg, &tags));
-        }
-        Ok(out)
+        let found = by_id_or_name(
+            targets,
+            &all,
+            |tg| tg.target_group_arn(),
+            |tg| tg.target_group_name(),
+        );
+        let claimed = claimed(&client, found, |tg| tg.target_group_arn()).await?;
+        Ok(claimed
+            .into_iter()
+            .map(|(t, tg, tags)| observed(&t.address, tg, &tags))
+            .collect())
     }
 
     async fn create(
