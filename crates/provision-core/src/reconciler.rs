@@ -46,6 +46,10 @@ pub struct Target {
     pub address: Address,
     pub id: Option<String>,
     pub desired: Option<Value>,
+    /// The idempotency tokens of creates of this address whose outcome is unknown (a run was
+    /// killed, or an answer lost). Kinds whose objects keep their token (a CallerReference)
+    /// find an object by it even before it carries its tags.
+    pub tokens: Vec<String>,
 }
 
 /// A live object as a reconciler sees it, with properties in the same shape as the spec's.

@@ -300,20 +300,28 @@ impl Shared {
             .unwrap_or_default();
         // A create-before-destroy replacement keeps the old object as deposed until its delete.
         let old = self.live.lock().await.get(address).cloned();
-        // A create of this address that a killed run started moments ago may still land.
-        let in_doubt = self
+        // A create of this address that a killed run started: its object may exist without its
+        // tags yet (found by its token), and if it started moments ago it may still land.
+        let previous = self
             .state
             .lock()
             .await
             .resources
             .get(address)
             .filter(|r| r.id.is_none())
-            .and_then(|r| r.intent.as_ref())
-            .filter(|i| i.op == IntentOp::Create)
+            .and_then(|r| r.intent.clone())
+            .filter(|i| i.op == IntentOp::Create);
+        let in_doubt = previous
+            .as_ref()
             .and_then(|i| i.age())
             .filter(|age| *age < retry::settle());
         let intent = Intent::new(IntentOp::Create);
         let token = intent.token.clone();
+        let tokens: Vec<String> = previous
+            .map(|i| i.token)
+            .into_iter()
+            .chain([token.clone()])
+            .collect();
         // Objects of this address that are not the one being created: a lookup after a lost
         // answer must never mistake them for it (they carry the same provision:address tag).
         let mut superseded: Vec<String> = Vec::new();
@@ -377,7 +385,10 @@ impl Shared {
         let obs = loop {
             if unsure {
                 lookups += 1;
-                match self.look_up(&rec, address, &desired, &superseded).await {
+                match self
+                    .look_up(&rec, address, &desired, &superseded, &tokens)
+                    .await
+                {
                     Ok(Some(o)) => {
                         tracing::info!(%address, id = %o.id, "found the object of a create whose answer was lost; adopting it");
                         adopted = true;
@@ -479,12 +490,14 @@ impl Shared {
         address: &Address,
         desired: &serde_json::Map<String, Value>,
         superseded: &[String],
+        tokens: &[String],
     ) -> Result<Option<Observed>, ReconcileError> {
         let region = address.region();
         let target = Target {
             address: address.clone(),
             id: None,
             desired: Some(Value::Object(desired.clone())),
+            tokens: tokens.to_vec(),
         };
         let found = {
             let _p = self.permit(region).await;
@@ -609,7 +622,63 @@ impl Shared {
             )
             .await?;
         }
+        if polls > 0 {
+            // The object changed while it got ready (an ACM certificate's validation records, an
+            // endpoint): dependants must see it as it is now, not as the create answered.
+            self.reread(rec, address, obs).await?;
+        }
         self.set_status(address, ResourceStatus::Ready).await
+    }
+
+    /// Observe `obs` again by its id and record what is live now (a read, never a change). If
+    /// the read fails or finds nothing, the recorded object stays as it was.
+    async fn reread(
+        &self,
+        rec: &Arc<dyn Reconciler>,
+        address: &Address,
+        obs: &Observed,
+    ) -> Result<(), StepError> {
+        let region = address.region();
+        let desired = self
+            .state
+            .lock()
+            .await
+            .resources
+            .get(address)
+            .map(|r| Value::Object(r.desired.clone()));
+        let target = Target {
+            address: address.clone(),
+            id: Some(obs.id.clone()),
+            desired,
+            tokens: Vec::new(),
+        };
+        let found = {
+            let _p = self.permit(region).await;
+            rec.observe(&self.cx, region, &[target]).await
+        };
+        let fresh = match found {
+            Ok(found) => found
+                .into_iter()
+                .find(|o| &o.address == address && o.id == obs.id),
+            Err(e) => {
+                tracing::debug!(%address, error = %e, "re-reading after the readiness wait failed; keeping the create's answer");
+                None
+            }
+        };
+        let Some(fresh) = fresh else {
+            return Ok(());
+        };
+        self.live
+            .lock()
+            .await
+            .insert(address.clone(), fresh.clone());
+        self.persist(|st| {
+            if let Some(r) = st.resources.get_mut(address) {
+                r.arn = fresh.arn.clone().or_else(|| r.arn.clone());
+                r.observed = fresh.properties.clone();
+            }
+        })
+        .await
     }
 
     async fn set_status(&self, address: &Address, status: ResourceStatus) -> Result<(), StepError> {

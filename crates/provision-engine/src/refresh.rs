@@ -44,6 +44,12 @@ pub async fn refresh(
                 address: address.clone(),
                 id: r.id.clone(),
                 desired,
+                tokens: r
+                    .intent
+                    .as_ref()
+                    .filter(|i| r.id.is_none() && i.op == provision_state::IntentOp::Create)
+                    .map(|i| vec![i.token.clone()])
+                    .unwrap_or_default(),
             });
     }
     // Resolve desired properties against what the state knows, for natural-key lookups.
@@ -63,6 +69,7 @@ pub async fn refresh(
                     address: d.address.clone(),
                     id: None,
                     desired: Some(value::resolve(&Value::Object(d.properties.clone()), &known)),
+                    tokens: Vec::new(),
                 });
             }
         }

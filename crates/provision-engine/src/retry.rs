@@ -96,9 +96,17 @@ pub struct Timeouts {
 }
 
 /// AWS's own figures for its slowest kinds, with room: EKS clusters take about 15 minutes, RDS
-/// instances 10 to 40, ElastiCache replication groups 10 to 60, MSK clusters up to 120.
-const SERVICE_DEFAULTS: &[(&str, u64)] =
-    &[("eks", 30), ("rds", 60), ("elasticache", 75), ("msk", 150)];
+/// instances 10 to 40, ElastiCache replication groups 10 to 60, MSK clusters up to 120,
+/// CloudFront deployments 5 to 25; ACM validates DNS within minutes once the records resolve,
+/// but up to 72 hours are allowed (75 minutes, as Terraform waits, before the next run resumes).
+const SERVICE_DEFAULTS: &[(&str, u64)] = &[
+    ("eks", 30),
+    ("rds", 60),
+    ("elasticache", 75),
+    ("msk", 150),
+    ("cloudfront", 45),
+    ("acm", 75),
+];
 
 impl Default for Timeouts {
     fn default() -> Self {
