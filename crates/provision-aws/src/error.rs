@@ -8,7 +8,13 @@ pub fn classify_code(code: &str) -> ErrorClass {
     let c = code;
     if c.contains("NotFound")
         || c == "NoSuchEntity"
+        || c == "NoSuchHostedZone"
+        || c == "NoSuchHealthCheck"
+        || c == "NoSuchChange"
         || c == "WAFNonexistentItemException"
+        || c == "NoSuchDistribution"
+        || c == "NoSuchResponseHeadersPolicy"
+        || c == "NoSuchResource"
         || c.ends_with(".Malformed") && c.contains("ID")
     {
         return ErrorClass::NotFound;
@@ -53,7 +59,17 @@ pub fn classify_code(code: &str) -> ErrorClass {
         | "WAFUnavailableEntityException"
         | "WAFAssociatedItemException"
         | "RequestInProgressException"
-        | "Gateway.NotAttached" => ErrorClass::Conflict,
+        | "Gateway.NotAttached"
+        // CloudFront: a stale IfMatch (re-read and retry), a policy still attached to a cache
+        // behaviour, a distribution not yet disabled and deployed.
+        | "PreconditionFailed"
+        | "ResponseHeadersPolicyInUse"
+        | "DistributionNotDisabled" => ErrorClass::Conflict,
+        // Route 53: a health check changed since it was read (re-read and retry), a zone whose
+        // records are still being deleted.
+        "HealthCheckVersionMismatch" | "HostedZoneNotEmpty" | "HealthCheckInUse" => {
+            ErrorClass::Conflict
+        }
         "InternalError"
         | "InternalFailure"
         | "ServiceUnavailable"
@@ -136,7 +152,53 @@ mod tests {
         ] {
             assert_eq!(classify_code(code), ErrorClass::AlreadyExists, "{code}");
         }
+        for code in [
+            "NoSuchDistribution",
+            "NoSuchResponseHeadersPolicy",
+            "NoSuchResource",
+        ] {
+            assert_eq!(classify_code(code), ErrorClass::NotFound, "{code}");
+        }
+        for code in [
+            "PreconditionFailed",
+            "ResponseHeadersPolicyInUse",
+            "DistributionNotDisabled",
+        ] {
+            assert_eq!(classify_code(code), ErrorClass::Conflict, "{code}");
+        }
+        for code in [
+            "DistributionAlreadyExists",
+            "ResponseHeadersPolicyAlreadyExists",
+        ] {
+            assert_eq!(classify_code(code), ErrorClass::AlreadyExists, "{code}");
+        }
+        // A missing IfMatch, or a cache behaviour naming an origin that is not there, is the
+        // request's fault.
+        assert_eq!(classify_code("InvalidIfMatchVersion"), ErrorClass::Invalid);
+        assert_eq!(classify_code("NoSuchOrigin"), ErrorClass::Invalid);
         assert_eq!(classify_code("InvalidParameterValue"), ErrorClass::Invalid);
         assert_eq!(classify_code("InternalError"), ErrorClass::Transient);
+    }
+
+    #[test]
+    fn route53_codes_classify() {
+        for code in ["NoSuchHostedZone", "NoSuchHealthCheck", "NoSuchChange"] {
+            assert_eq!(classify_code(code), ErrorClass::NotFound, "{code}");
+        }
+        for code in [
+            "HealthCheckVersionMismatch",
+            "HostedZoneNotEmpty",
+            "HealthCheckInUse",
+        ] {
+            assert_eq!(classify_code(code), ErrorClass::Conflict, "{code}");
+        }
+        for code in ["HostedZoneAlreadyExists", "HealthCheckAlreadyExists"] {
+            assert_eq!(classify_code(code), ErrorClass::AlreadyExists, "{code}");
+        }
+        assert_eq!(classify_code("InvalidChangeBatch"), ErrorClass::Invalid);
+        assert_eq!(
+            classify_code("PriorRequestNotComplete"),
+            ErrorClass::Throttled
+        );
     }
 }

@@ -18,6 +18,9 @@ pub fn registry(configs: &AwsConfigs) -> Registry {
         provision_cloudwatch::reconcilers(configs.clone()),
         provision_elbv2::reconcilers(configs.clone()),
         provision_wafv2::reconcilers(configs.clone()),
+        provision_cloudfront::reconcilers(configs.clone()),
+        provision_acm::reconcilers(configs.clone()),
+        provision_route53::reconcilers(configs.clone()),
     ];
     services.into_iter().flatten().for_each(|k| r.register(k));
     r

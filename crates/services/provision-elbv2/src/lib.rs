@@ -28,6 +28,16 @@ pub fn reconcilers(configs: AwsConfigs) -> Vec<Arc<dyn Reconciler>> {
     ]
 }
 
+/// The part of a load balancer or target group ARN that CloudWatch takes as its dimension:
+/// `app/<name>/<id>` (LoadBalancer) or `targetgroup/<name>/<id>` (TargetGroup).
+pub(crate) fn arn_suffix(arn: &str) -> String {
+    let resource = arn.splitn(6, ':').nth(5).unwrap_or_default();
+    resource
+        .strip_prefix("loadbalancer/")
+        .unwrap_or(resource)
+        .to_string()
+}
+
 async fn client(configs: &AwsConfigs, region: &str) -> Client {
     Client::new(&configs.retrying(region).await)
 }
@@ -144,4 +154,22 @@ async fn claimed<'a, T>(
             Some((t, i, tags))
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::arn_suffix;
+
+    #[test]
+    fn arn_suffixes_are_cloudwatch_dimensions() {
+        assert_eq!(
+            arn_suffix("arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/web/50dc6c495c0c9188"),
+            "app/web/50dc6c495c0c9188"
+        );
+        assert_eq!(
+            arn_suffix("arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/web/73e2d6bc24d8a067"),
+            "targetgroup/web/73e2d6bc24d8a067"
+        );
+        assert_eq!(arn_suffix("not an arn"), "");
+    }
 }

@@ -27,6 +27,7 @@ static SCHEMA: KindSchema = KindSchema {
         FieldSchema::computed("dns_name"),
         FieldSchema::computed("zone_id"),
         FieldSchema::computed("vpc_id"),
+        FieldSchema::computed("arn_suffix"),
     ],
     // Names are unique per region: the old one must go before the new one takes its name.
     replace_order: ReplaceOrder::DeleteFirst,
@@ -66,6 +67,10 @@ fn props_of(lb: &Lb, tags: &std::collections::BTreeMap<String, String>) -> Props
         lb.canonical_hosted_zone_id().unwrap_or_default().into(),
     );
     p.insert("vpc_id".into(), lb.vpc_id().unwrap_or_default().into());
+    p.insert(
+        "arn_suffix".into(),
+        crate::arn_suffix(lb.load_balancer_arn().unwrap_or_default()).into(),
+    );
     p
 }
 

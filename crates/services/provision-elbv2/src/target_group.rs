@@ -45,6 +45,7 @@ static SCHEMA: KindSchema = KindSchema {
         FieldSchema::mutable("unhealthy_threshold"),
         FieldSchema::mutable("matcher"),
         FieldSchema::mutable("tags"),
+        FieldSchema::computed("arn_suffix"),
     ],
     // Names are unique per region.
     replace_order: ReplaceOrder::DeleteFirst,
@@ -100,6 +101,10 @@ fn props_of(tg: &Tg, tags: &BTreeMap<String, String>) -> Props {
             .into(),
     );
     p.insert("tags".into(), user_tags(tags));
+    p.insert(
+        "arn_suffix".into(),
+        crate::arn_suffix(tg.target_group_arn().unwrap_or_default()).into(),
+    );
     p
 }
 
