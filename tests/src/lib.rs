@@ -56,11 +56,18 @@ pub struct Call {
 
 impl Call {
     /// Reads are Describe*, List*, Get* (query and JSON protocols) and GET/HEAD requests (REST
-    /// protocols, recorded as `METHOD /path`); everything else changes something.
+    /// protocols, recorded as `METHOD /path`), plus Route 53's ListTagsForResources, a POST to
+    /// `/2013-04-01/tags/<type>` (its ChangeTagsForResource posts to `.../tags/<type>/<id>`);
+    /// everything else changes something.
     pub fn is_mutating(&self) -> bool {
         let a = self.action.as_str();
-        if let Some((method, _)) = a.split_once(' ') {
-            return !matches!(method, "GET" | "HEAD");
+        if let Some((method, path)) = a.split_once(' ') {
+            let route53_tag_read = self.service == "route53"
+                && method == "POST"
+                && path
+                    .strip_prefix("/2013-04-01/tags/")
+                    .is_some_and(|rest| !rest.contains('/'));
+            return !(matches!(method, "GET" | "HEAD") || route53_tag_read);
         }
         !(a.starts_with("Describe") || a.starts_with("List") || a.starts_with("Get"))
     }
@@ -207,8 +214,18 @@ impl Emulator {
         aws_sdk_wafv2::Client::new(&self.sdk_config(region).await)
     }
 
+    /// CloudFront is global: its client signs for us-east-1.
+    pub async fn cloudfront(&self) -> aws_sdk_cloudfront::Client {
+        aws_sdk_cloudfront::Client::new(&self.sdk_config("us-east-1").await)
+    }
+
     pub async fn acm(&self, region: &str) -> aws_sdk_acm::Client {
         aws_sdk_acm::Client::new(&self.sdk_config(region).await)
+    }
+
+    /// Route 53 is global: its client signs for us-east-1.
+    pub async fn route53(&self) -> aws_sdk_route53::Client {
+        aws_sdk_route53::Client::new(&self.sdk_config("us-east-1").await)
     }
 
     /// Import the test certificate (tests/fixtures/tls) into ACM in `region`, as a user's
@@ -230,15 +247,23 @@ impl Emulator {
             .to_string()
     }
 
+    /// Validate a requested ACM certificate as if ACM had found its DNS records (the launcher's
+    /// test hook, patch 78): it turns ISSUED. The hook's answer, `{"validated":[ARN...]}`.
+    pub fn issue_certificate(&self, arn: &str) -> String {
+        self.http("POST", &format!("/_provision/acm/issue?arn={arn}"))
+    }
+
     pub async fn tagging(&self, region: &str) -> aws_sdk_resourcegroupstagging::Client {
         aws_sdk_resourcegroupstagging::Client::new(&self.sdk_config(region).await)
     }
 
     /// Every object tagged `provision:stack = stack` in `regions`, as (ARN or id,
     /// provision:address). The Resource Groups Tagging API finds what it covers in the emulator
-    /// (EC2, RDS, ElastiCache, MSK, KMS, SNS, CloudWatch, Secrets Manager); Elastic IPs and EKS
-    /// clusters, which it does not list, are described directly. RDS snapshots carry their
-    /// instance's tags and are left out.
+    /// (EC2, RDS, ElastiCache, MSK, KMS, SNS, CloudWatch, Secrets Manager); Elastic IPs, network
+    /// ACLs, security-group rules and EKS clusters, which it does not list, are described
+    /// directly. RDS snapshots carry their instance's tags and are left out. Routes, which take
+    /// no tag, are counted by natural key: each route of a stack route table, as
+    /// (`<table>|<destination>`, [`ROUTE`] + the same key).
     pub async fn tagged_objects(&self, stack: &str, regions: &[&str]) -> Vec<(String, String)> {
         use aws_sdk_resourcegroupstagging::types::TagFilter;
         const STACK: &str = "provision:stack";
@@ -294,6 +319,64 @@ impl Emulator {
                     address.to_string(),
                 ));
             }
+            // Tagged EC2 objects the tagging API does not list: network ACLs and security-group
+            // rules. Routes take no tags: each route in a stack route table (but the VPC's
+            // `local` one) is counted by its natural key, `<route table>|<destination>`, which
+            // is also its id, with the route table's address (the state must know each one).
+            let ec2 = self.ec2(region).await;
+            let stack_filter = aws_sdk_ec2::types::Filter::builder()
+                .name(format!("tag:{STACK}"))
+                .values(stack)
+                .build();
+            let address_of = |tags: &[aws_sdk_ec2::types::Tag]| {
+                tags.iter()
+                    .find(|t| t.key() == Some(ADDRESS))
+                    .and_then(|t| t.value())
+                    .unwrap_or_default()
+                    .to_string()
+            };
+            let acls = ec2
+                .describe_network_acls()
+                .filters(stack_filter.clone())
+                .send()
+                .await
+                .unwrap();
+            for a in acls.network_acls() {
+                out.push((
+                    a.network_acl_id().unwrap_or_default().to_string(),
+                    address_of(a.tags()),
+                ));
+            }
+            let rules = ec2
+                .describe_security_group_rules()
+                .filters(stack_filter.clone())
+                .send()
+                .await
+                .unwrap();
+            for r in rules.security_group_rules() {
+                out.push((
+                    r.security_group_rule_id().unwrap_or_default().to_string(),
+                    address_of(r.tags()),
+                ));
+            }
+            let tables = ec2
+                .describe_route_tables()
+                .filters(stack_filter)
+                .send()
+                .await
+                .unwrap();
+            for t in tables.route_tables() {
+                let rt = t.route_table_id().unwrap_or_default();
+                for r in t.routes() {
+                    let Some(cidr) = r.destination_cidr_block() else {
+                        continue;
+                    };
+                    if r.gateway_id() == Some("local") {
+                        continue;
+                    }
+                    out.push((format!("{rt}|{cidr}"), format!("{ROUTE}{rt}|{cidr}")));
+                }
+            }
             let eks = self.eks(region).await;
             for name in eks.list_clusters().send().await.unwrap().clusters() {
                 let c = eks.describe_cluster().name(name).send().await.unwrap();
@@ -308,6 +391,10 @@ impl Emulator {
                 ));
             }
         }
+        // Global objects (CloudFront, Route 53, the CLOUDFRONT web ACL) are listed from every
+        // region: count each once.
+        let mut seen = std::collections::HashSet::new();
+        out.retain(|(arn, _)| seen.insert(arn.clone()));
         out
     }
 
@@ -444,8 +531,13 @@ impl Provision {
     }
 }
 
+/// The address column of a route in [`Emulator::tagged_objects`]: routes carry no tag, so this
+/// prefix + their natural key stands for the `ec2.route` resource whose id that key is.
+pub const ROUTE: &str = "ec2.route ";
+
 /// Each object tagged for `stack` in `regions` (see [`Emulator::tagged_objects`]): exactly one
 /// per address, and known to the state by its id or ARN. Nothing duplicated, nothing orphaned.
+/// A route is known when an `ec2.route` of the state has its natural key as id.
 pub fn assert_one_object_per_address(
     emu: &Emulator,
     p: &Provision,
@@ -471,6 +563,16 @@ pub fn assert_one_object_per_address(
         );
     }
     for (arn, address) in &objects {
+        if let Some(key) = address.strip_prefix(ROUTE) {
+            assert!(
+                state
+                    .resources
+                    .iter()
+                    .any(|(a, r)| a.kind() == "ec2.route" && r.id.as_deref() == Some(key)),
+                "{context}: route {key} is an orphan: no ec2.route of the state has it"
+            );
+            continue;
+        }
         let known = state.resources.iter().any(|(a, r)| {
             a.to_string() == *address
                 && (r.arn.as_deref() == Some(arn)

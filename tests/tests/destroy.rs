@@ -106,6 +106,76 @@ async fn census(emu: &Emulator, region: &str, stack: &str) -> Vec<(&'static str,
     ]
 }
 
+/// The DNS records aliased to a load balancer's name, the health checks of it, and the
+/// CloudFront origins on it.
+async fn edge_pointing_at(
+    emu: &Emulator,
+    p: &Provision,
+    stack: &str,
+    alb: &str,
+) -> (usize, usize, usize) {
+    let ids = p.ids(stack);
+    let r53 = emu.route53().await;
+    let norm = |n: &str| n.trim_end_matches('.').to_ascii_lowercase();
+    let records = r53
+        .list_resource_record_sets()
+        .hosted_zone_id(&ids["global/route53.zone/main"])
+        .send()
+        .await
+        .unwrap();
+    let geo = records
+        .resource_record_sets()
+        .iter()
+        .filter(|r| r.geo_location().is_some())
+        .filter(|r| {
+            r.alias_target()
+                .is_some_and(|a| norm(a.dns_name()) == norm(alb))
+        })
+        .count();
+    let checks = r53.list_health_checks().send().await.unwrap();
+    let checks = checks
+        .health_checks()
+        .iter()
+        .filter(|c| {
+            c.health_check_config()
+                .and_then(|c| c.fully_qualified_domain_name())
+                == Some(alb)
+        })
+        .count();
+    let cf = emu.cloudfront().await;
+    let d = cf
+        .get_distribution_config()
+        .id(&ids["global/cloudfront.distribution/main"])
+        .send()
+        .await
+        .unwrap();
+    let origins = d
+        .distribution_config()
+        .and_then(|c| c.origins())
+        .map(|o| o.items().iter().filter(|o| o.domain_name() == alb).count())
+        .unwrap_or(0);
+    (geo, checks, origins)
+}
+
+/// The ids of a distribution's origins, sorted.
+async fn cloudfront_origins(emu: &Emulator, id: &str) -> Vec<String> {
+    let d = emu
+        .cloudfront()
+        .await
+        .get_distribution_config()
+        .id(id)
+        .send()
+        .await
+        .unwrap();
+    let mut ids: Vec<String> = d
+        .distribution_config()
+        .and_then(|c| c.origins())
+        .map(|o| o.items().iter().map(|o| o.id().to_string()).collect())
+        .unwrap_or_default();
+    ids.sort();
+    ids
+}
+
 fn total(c: &[(&str, usize)]) -> usize {
     c.iter().map(|(_, n)| n).sum()
 }
@@ -117,12 +187,19 @@ async fn region_teardown_then_full_destroy() {
     let stack = "pyairtable-prod";
     p.ok(&["up", PROD, "--yes"]);
     let before = p.ids(stack);
+    let ap_alb = p.state(stack).resources
+        [&"ap-southeast-1/elbv2.load_balancer/web".parse().unwrap()]
+        .observed["dns_name"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(edge_pointing_at(&emu, &p, stack, &ap_alb).await, (1, 1, 1));
     let ap = census(&emu, "ap-southeast-1", stack).await;
     assert!(ap.iter().all(|(_, n)| *n > 0), "{ap:?}");
 
     let out = p.ok(&["destroy", "--region", "ap-southeast-1", "--yes"]);
     assert!(
-        out.stdout.contains("0 to add, 2 to change, 82 to destroy."),
+        out.stdout.contains("0 to add, 3 to change, 99 to destroy."),
         "{out:?}"
     );
     let ap = census(&emu, "ap-southeast-1", stack).await;
@@ -188,12 +265,13 @@ async fn region_teardown_then_full_destroy() {
         "{after:?}"
     );
     // Nothing outside the region changes its id. What pointed at the region goes with it: the
-    // other regions' peerings to it, their routes and rules for its CIDR.
+    // other regions' peerings to it, their routes and rules for its CIDR, its health check and
+    // health-check alarm, and Asia's geolocation record (Asia falls back to the default).
     for (a, id) in &before {
         if a.starts_with("ap-southeast-1/") {
             continue;
         }
-        if a.contains("ap-southeast-1") {
+        if a.contains("ap-southeast-1") || a == "global/route53.record/geo-as" {
             assert_eq!(after.get(a), None, "{a} still points at ap-southeast-1");
         } else {
             assert_eq!(after.get(a), Some(id), "{a} changed");
@@ -224,6 +302,12 @@ async fn region_teardown_then_full_destroy() {
             .collect();
         assert_eq!(active, [("us-east-1", "eu-west-1")], "{r}");
     }
+    // Nor does any DNS record, health check or CloudFront origin point at it: the Asian
+    // geolocation record is gone (Asia falls back to the default record), and CloudFront keeps
+    // its id with two origins.
+    assert_eq!(edge_pointing_at(&emu, &p, stack, &ap_alb).await, (0, 0, 0));
+    let origins = cloudfront_origins(&emu, &after["global/cloudfront.distribution/main"]).await;
+    assert_eq!(origins, ["eu-west-1", "us-east-1"]);
     for r in ["us-east-1", "eu-west-1"] {
         let c = census(&emu, r, stack).await;
         assert_eq!(
@@ -242,6 +326,27 @@ async fn region_teardown_then_full_destroy() {
             .unwrap();
         assert_eq!(found.vpcs().len(), 1);
     }
+
+    // The unchanged spec brings the region back and wires it in again; then nothing is left to do.
+    let restored = p.ok(&["up", PROD, "--yes"]);
+    assert!(restored.stdout.contains("0 to destroy"), "{restored:?}");
+    let diff = p.run(&["diff", "--detailed-exitcode"]);
+    assert_eq!(diff.code, 0, "{diff:?}");
+    let back = p.ids(stack);
+    for (a, id) in &after {
+        assert_eq!(
+            back.get(a),
+            Some(id),
+            "{a} changed when the region came back"
+        );
+    }
+    let ap_alb = p.state(stack).resources
+        [&"ap-southeast-1/elbv2.load_balancer/web".parse().unwrap()]
+        .observed["dns_name"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(edge_pointing_at(&emu, &p, stack, &ap_alb).await, (1, 1, 1));
 
     // The primary database is protected: destroy refuses it, and keeps it, until the spec
     // lifts the protection.
@@ -298,7 +403,70 @@ async fn region_teardown_then_full_destroy() {
         let c = census(&emu, r, stack).await;
         assert_eq!(total(&c), 0, "left in {r}: {c:?}");
         assert_eq!(msk(r).await, (0, 0), "MSK left in {r}");
+        let lbs = emu
+            .elbv2(r)
+            .await
+            .describe_load_balancers()
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            lbs.load_balancers().is_empty(),
+            "load balancers left in {r}"
+        );
+        let alarms = emu
+            .cloudwatch(r)
+            .await
+            .describe_alarms()
+            .send()
+            .await
+            .unwrap();
+        assert!(alarms.metric_alarms().is_empty(), "alarms left in {r}");
+        let acls = emu
+            .wafv2(r)
+            .await
+            .list_web_acls()
+            .scope(aws_sdk_wafv2::types::Scope::Regional)
+            .send()
+            .await
+            .unwrap();
+        assert!(acls.web_acls().is_empty(), "web ACLs left in {r}");
     }
+    // Nor anything global: zone, health checks, distribution, CLOUDFRONT web ACL.
+    let r53 = emu.route53().await;
+    assert!(r53
+        .list_hosted_zones()
+        .send()
+        .await
+        .unwrap()
+        .hosted_zones()
+        .is_empty());
+    assert!(r53
+        .list_health_checks()
+        .send()
+        .await
+        .unwrap()
+        .health_checks()
+        .is_empty());
+    let dists = emu
+        .cloudfront()
+        .await
+        .list_distributions()
+        .send()
+        .await
+        .unwrap();
+    assert!(dists
+        .distribution_list()
+        .is_none_or(|l| l.items().is_empty()));
+    let acls = emu
+        .wafv2("us-east-1")
+        .await
+        .list_web_acls()
+        .scope(aws_sdk_wafv2::types::Scope::Cloudfront)
+        .send()
+        .await
+        .unwrap();
+    assert!(acls.web_acls().is_empty());
     assert!(p.state(stack).resources.is_empty());
     let again = p.ok(&["destroy", "--yes"]);
     assert!(again.stdout.contains("Nothing to destroy."), "{again:?}");

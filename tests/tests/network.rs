@@ -11,12 +11,12 @@ fn prod_network_up_is_idempotent_updates_in_place_and_plans_replacements() {
     let up = p.ok(&["up", PROD, "--yes"]);
     assert!(
         up.stdout
-            .contains("Plan: 218 to add, 0 to change, 0 to destroy."),
+            .contains("Plan: 277 to add, 0 to change, 0 to destroy."),
         "{up:?}"
     );
-    assert!(up.stderr.contains("Apply complete: 218 created"), "{up:?}");
+    assert!(up.stderr.contains("Apply complete: 277 created"), "{up:?}");
     let ids = p.ids("pyairtable-prod");
-    assert_eq!(ids.len(), 218);
+    assert_eq!(ids.len(), 277);
     for r in REGIONS {
         assert!(ids.contains_key(&format!("{r}/ec2.vpc/main")));
         assert_eq!(

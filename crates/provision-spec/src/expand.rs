@@ -115,7 +115,7 @@ const RULES: &[RuleSpec] = &[
     ),
 ];
 
-fn az_letter(i: u8) -> char {
+pub(crate) fn az_letter(i: u8) -> char {
     (b'a' + i) as char
 }
 
@@ -185,7 +185,9 @@ pub struct OutputDecl {
     pub from: Ref,
 }
 
-/// The outputs of the spec's sections: per region, whatever of these the region runs.
+/// The outputs of the spec's sections: per region, whatever of these the region runs; the
+/// global ones (CloudFront's domain, the zone's name servers, the CLOUDFRONT web ACL) are named
+/// `global.<what>`.
 pub fn outputs(spec: &Spec) -> Vec<OutputDecl> {
     const FROM: &[(&str, &str, &str, &str)] = &[
         ("eks.cluster", "main", "endpoint", "eks_endpoint"),
@@ -205,6 +207,16 @@ pub fn outputs(spec: &Spec) -> Vec<OutputDecl> {
         ),
         ("msk.cluster", "main", "arn", "msk_cluster_arn"),
         ("sns.topic", "alerts", "arn", "alert_topic_arn"),
+        ("elbv2.load_balancer", "web", "dns_name", "alb_dns_name"),
+        ("elbv2.target_group", "web", "arn", "target_group_arn"),
+        (
+            "cloudfront.distribution",
+            "main",
+            "domain_name",
+            "cloudfront_domain",
+        ),
+        ("route53.zone", "main", "name_servers", "name_servers"),
+        ("wafv2.web_acl", "edge", "arn", "web_acl_arn"),
     ];
     let mut out = Vec::new();
     for d in expand_sections(spec) {
@@ -293,6 +305,7 @@ pub fn expand_sections(spec: &Spec) -> Vec<ResourceDecl> {
         }
         out.extend(cx.out);
     }
+    out.extend(crate::edge::expand(spec));
     out
 }
 
@@ -1216,7 +1229,8 @@ mod tests {
             assert_eq!(count(r, "ec2.eip"), 3);
             assert_eq!(count(r, "ec2.route_table"), 4);
             assert_eq!(count(r, "ec2.route_table_association"), 6);
-            assert_eq!(count(r, "ec2.security_group"), 5);
+            // The five of the network, and the load balancer's (`edge`).
+            assert_eq!(count(r, "ec2.security_group"), 6);
         }
         // Addresses are unique.
         let mut a: Vec<String> = decls.iter().map(|d| d.address.to_string()).collect();

@@ -15,6 +15,7 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod edge;
 pub mod error;
 pub mod expand;
 pub mod load;

@@ -597,14 +597,38 @@ impl From<Certificates> for BTreeMap<String, String> {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CloudFrontSpec {
     #[serde(default)]
     pub price_class: PriceClass,
     #[serde(default)]
     pub origin_shield_region: Option<String>,
+    /// HTTP error code (from an origin) → the page CloudFront answers with instead, with the
+    /// same code.
+    #[serde(default = "default_error_pages")]
+    pub error_pages: BTreeMap<u16, String>,
 }
+
+impl Default for CloudFrontSpec {
+    fn default() -> Self {
+        Self {
+            price_class: PriceClass::default(),
+            origin_shield_region: None,
+            error_pages: default_error_pages(),
+        }
+    }
+}
+
+fn default_error_pages() -> BTreeMap<u16, String> {
+    [502, 503, 504]
+        .into_iter()
+        .map(|code| (code, format!("/errors/{code}.html")))
+        .collect()
+}
+
+/// The error codes CloudFront lets a distribution answer with a custom page.
+pub const CLOUDFRONT_ERROR_CODES: &[u16] = &[400, 403, 404, 405, 414, 416, 500, 501, 502, 503, 504];
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum PriceClass {

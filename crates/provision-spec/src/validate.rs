@@ -26,6 +26,8 @@ pub const IMPLEMENTED_SECTIONS: &[&str] = &[
     "cache",
     "kafka",
     "monitoring",
+    "edge",
+    "dns",
 ];
 
 /// The most user tags a spec may set: AWS allows 50 per resource and provision adds its own.
@@ -98,6 +100,7 @@ pub fn validate(spec: &Spec, ix: &SourceIndex, file: &Path) -> Vec<SpecError> {
     if let Some(dns) = &spec.dns {
         v.dns(dns);
     }
+    v.edge_and_dns();
     if let Some(m) = &spec.monitoring {
         v.monitoring(m);
     }
@@ -852,6 +855,30 @@ impl Validator<'_> {
                 );
             }
         }
+        for (code, page) in &e.cloudfront.error_pages {
+            let path = join("edge.cloudfront.error_pages", &code.to_string());
+            if !crate::model::CLOUDFRONT_ERROR_CODES.contains(code) {
+                self.at_key(
+                    &path,
+                    format!("CloudFront cannot replace the page of HTTP {code}"),
+                    format!(
+                        "use one of {}",
+                        crate::model::CLOUDFRONT_ERROR_CODES
+                            .iter()
+                            .map(u16::to_string)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                );
+            }
+            if !page.starts_with('/') {
+                self.at_value(
+                    &path,
+                    format!("`{page}` is not a path"),
+                    "write the page's path on the origin, starting with `/`, e.g. `/errors/503.html`",
+                );
+            }
+        }
         if e.waf.rate_limit_per_5min < 10 {
             self.at_value(
                 "edge.waf.rate_limit_per_5min",
@@ -929,6 +956,39 @@ impl Validator<'_> {
         }
     }
 
+    /// What `edge` and `dns` need of each other: the records route to the edge's load
+    /// balancers, and requested certificates are validated by records in the zone.
+    fn edge_and_dns(&mut self) {
+        let s = self.spec;
+        match (&s.edge, &s.dns) {
+            (None, Some(_)) => self.at_key(
+                "dns",
+                "`dns` routes to the regional load balancers of `edge`, and there is no `edge`",
+                "add an `edge` section (domain, certificates), or remove `dns`",
+            ),
+            (Some(e), None) if e.certificates == Certificates::RequestDns => self.at_key(
+                "edge.certificates",
+                "`request: dns` validates the certificates with records in the hosted zone, and \
+                 there is no `dns` section",
+                "add `dns` with the zone of the domain, or give certificate ARNs per region",
+            ),
+            (Some(e), Some(d)) => {
+                if let Some(zone) = &d.zone {
+                    let zone = zone.trim_end_matches('.').to_ascii_lowercase();
+                    let domain = e.domain.trim_end_matches('.').to_ascii_lowercase();
+                    if domain != zone && !domain.ends_with(&format!(".{zone}")) {
+                        self.at_value(
+                            "edge.domain",
+                            format!("`{}` is not in the zone `{zone}` of `dns.zone`", e.domain),
+                            format!("use a name ending in `.{zone}`, or the zone that holds it"),
+                        );
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
     fn monitoring(&mut self, m: &MonitoringSpec) {
         let e = &m.alert_email;
         let ok = e
@@ -958,6 +1018,12 @@ impl Validator<'_> {
             m.alarms.cache_memory_pct,
             1,
             100,
+        );
+        self.range(
+            "monitoring.alarms.alb_5xx_per_min",
+            m.alarms.alb_5xx_per_min,
+            1,
+            1_000_000,
         );
         self.range(
             "monitoring.alarms.rds_free_storage_gb",
