@@ -504,3 +504,45 @@ fn print_report(r: &ApplyReport) {
 pub fn parallelism_default() -> usize {
     10
 }
+
+/// `--target` and `--exclude`, for up, diff and destroy.
+#[derive(clap::Args, Debug, Default, Clone)]
+pub struct SelectArgs {
+    /// Only this resource and what it needs (for destroy: and what depends on it). An address
+    /// (`eu-west-1/rds.db_instance/replica`), a region, or region/kind. Repeatable.
+    #[arg(long = "target", value_name = "ADDR")]
+    pub target: Vec<String>,
+    /// Leave out this resource and what depends on it (for destroy: and what it needs). Same
+    /// forms as --target. Repeatable.
+    #[arg(long = "exclude", value_name = "ADDR")]
+    pub exclude: Vec<String>,
+}
+
+impl SelectArgs {
+    pub fn is_empty(&self) -> bool {
+        self.target.is_empty() && self.exclude.is_empty()
+    }
+}
+
+/// The plan narrowed to `--target`/`--exclude`, saying on stderr what was left out.
+pub fn narrow(
+    plan: provision_core::Plan,
+    sel: &SelectArgs,
+    direction: provision_plan::Direction,
+) -> Result<provision_core::Plan> {
+    let selection = provision_plan::Selection {
+        targets: sel.target.clone(),
+        excludes: sel.exclude.clone(),
+    };
+    let selected = provision_plan::select(plan, &selection, direction)?;
+    if !selection.is_empty() {
+        let n = selected.left_out.len();
+        eprintln!(
+            "Note: --target/--exclude narrowed the plan; {n} change{} of the full plan {} left \
+             out. Run without them to converge the whole stack.",
+            if n == 1 { "" } else { "s" },
+            if n == 1 { "is" } else { "are" },
+        );
+    }
+    Ok(selected.plan)
+}

@@ -5,8 +5,10 @@ mod drift;
 mod json;
 mod planner;
 mod render;
+mod select;
 
 pub use drift::{drift, Drift, DriftField};
 pub use json::{plan_json, PLAN_FORMAT_VERSION};
 pub use planner::{plan, same, Live, PlanError};
 pub use render::{render, render_drift};
+pub use select::{select, Direction, SelectError, Selected, Selection};

@@ -19,6 +19,8 @@ pub struct Args {
     /// AWS API calls in flight per region.
     #[arg(long, default_value_t = context::parallelism_default())]
     parallelism: usize,
+    #[command(flatten)]
+    select: context::SelectArgs,
 }
 
 pub async fn run(g: &Global, a: Args) -> Result<ExitCode> {
@@ -47,14 +49,30 @@ pub async fn run(g: &Global, a: Args) -> Result<ExitCode> {
     let plan = provision_plan::plan(&desired, &state, &Live::Refreshed(live.clone()), &|k| {
         aws.registry.schema(k)
     })?;
+    let plan = context::narrow(plan, &a.select, provision_plan::Direction::Destroy)?;
+    // A narrowed destroy leaves the rest of the stack: its outputs are those of the recorded
+    // spec whose resources remain.
+    let outputs = match (&spec, a.select.is_empty()) {
+        (Some(s), _) => provision_spec::outputs(s),
+        (None, true) => Vec::new(),
+        (None, false) => match state.spec.as_ref() {
+            Some(rec) => context::load_spec(&PathBuf::from(&rec.path))
+                .map(|(l, _)| provision_spec::outputs(&l.spec))
+                .unwrap_or_default(),
+            None => Vec::new(),
+        },
+    };
     if !plan.has_changes() {
         println!("Nothing to destroy.");
         return Ok(ExitCode::SUCCESS);
     }
     print!("{}", provision_plan::render(&plan));
-    let what = match &a.region {
-        Some(r) => format!("\nDo you really want to destroy every resource of {stack} in {r}?"),
-        None => format!("\nDo you really want to destroy every resource of {stack}?"),
+    let what = match (&a.region, a.select.is_empty()) {
+        (_, false) => format!("\nDo you really want to make these changes to {stack}?"),
+        (Some(r), true) => {
+            format!("\nDo you really want to destroy every resource of {stack} in {r}?")
+        }
+        (None, true) => format!("\nDo you really want to destroy every resource of {stack}?"),
     };
     if !context::confirm(&what, a.yes)? {
         eprintln!("Destroy cancelled.");
@@ -70,12 +88,9 @@ pub async fn run(g: &Global, a: Args) -> Result<ExitCode> {
         context::RunSettings {
             parallelism: a.parallelism,
             timeouts: context::timeouts(spec.as_ref()),
-            // What is left: the outputs of the spec without the region, or none at all.
-            outputs: Some(
-                spec.as_ref()
-                    .map(provision_spec::outputs)
-                    .unwrap_or_default(),
-            ),
+            // What is left: the outputs of the spec without the region, or of the resources a
+            // narrowed destroy keeps, or none at all.
+            outputs: Some(outputs),
         },
     )
     .await?;

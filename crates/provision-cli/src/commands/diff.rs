@@ -20,6 +20,8 @@ pub struct Args {
     /// Plan from the state alone, without reading what is live.
     #[arg(long)]
     no_refresh: bool,
+    #[command(flatten)]
+    select: context::SelectArgs,
 }
 
 pub async fn run(g: &Global, a: Args) -> Result<ExitCode> {
@@ -54,6 +56,7 @@ pub async fn run(g: &Global, a: Args) -> Result<ExitCode> {
         Live::FromState => Vec::new(),
     };
     let plan = provision_plan::plan(&decls, &state, &live, &schema)?;
+    let plan = context::narrow(plan, &a.select, provision_plan::Direction::Build)?;
     if a.json {
         let doc = provision_plan::plan_json(&plan, &drift, &stack_id);
         println!("{}", serde_json::to_string_pretty(&doc)?);

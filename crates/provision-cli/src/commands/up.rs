@@ -17,6 +17,8 @@ pub struct Args {
     /// AWS API calls in flight per region. Waits for readiness hold no slot.
     #[arg(long, default_value_t = context::parallelism_default())]
     parallelism: usize,
+    #[command(flatten)]
+    select: context::SelectArgs,
 }
 
 pub async fn run(g: &Global, a: Args) -> Result<ExitCode> {
@@ -38,6 +40,7 @@ pub async fn run(g: &Global, a: Args) -> Result<ExitCode> {
     let plan = provision_plan::plan(&decls, &refreshed, &Live::Refreshed(live.clone()), &|k| {
         aws.registry.schema(k)
     })?;
+    let plan = context::narrow(plan, &a.select, provision_plan::Direction::Build)?;
     print!("{}", provision_plan::render_drift(&drift));
     print!("{}", provision_plan::render(&plan));
     let outputs = provision_spec::outputs(&loaded.spec);
