@@ -311,6 +311,7 @@ impl Shared {
             .filter(|r| r.id.is_none())
             .and_then(|r| r.intent.clone())
             .filter(|i| i.op == IntentOp::Create);
+        let previous_unknown = previous.is_some();
         let in_doubt = previous
             .as_ref()
             .and_then(|i| i.age())
@@ -361,7 +362,11 @@ impl Shared {
         // performed create, the next round looks the object up first and never resends the
         // create until a lookup has answered that nothing exists.
         let (mut creates, mut lookups, mut taken) = (0u32, 0u32, 0u32);
-        let mut unsure = false;
+        // An earlier create of this address whose outcome is unknown: look again before
+        // creating, whatever its age. The refresh may have listed its object before the object
+        // carried its tags (a create and its tagging are not one step in every service), and
+        // one read is cheap next to a duplicate.
+        let mut unsure = previous_unknown;
         if let Some(age) = in_doubt {
             let wait = retry::settle().saturating_sub(age);
             (self.opts.events)(Event::Waiting {

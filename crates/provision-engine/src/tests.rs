@@ -989,6 +989,43 @@ async fn a_create_a_killed_run_just_started_is_looked_for_again_before_creating(
 }
 
 #[tokio::test]
+async fn an_old_interrupted_create_is_looked_for_again_before_creating() {
+    let h = Harness::new();
+    let us = a_net(US, "main");
+    // A killed run's intent from long ago (past the settle window); the refresh (observe 1) did
+    // not see its object (listed before it carried its tags, say), the engine's look before
+    // creating (observe 2) does.
+    {
+        let store = StateStore::open(h.dir.path(), STACK, "test").unwrap();
+        let mut st = State::new(STACK);
+        let mut r = ResourceState::new(us.kind(), US, ResourceStatus::Creating);
+        let mut intent = Intent::new(IntentOp::Create);
+        intent.started_at = "2026-01-01T00:00:00.000Z".into();
+        r.intent = Some(intent);
+        st.resources.insert(us.clone(), r);
+        store.save(&mut st).unwrap();
+    }
+    let late = Obj {
+        kind: "fake.net".into(),
+        region: US.into(),
+        stack: STACK.into(),
+        address: us.clone(),
+        properties: serde_json::from_value(
+            json!({"cidr": "10.0.0.0/16", "tags": {"Name": "main"}}),
+        )
+        .unwrap(),
+    };
+    h.cloud().appears_on_observe = Some((2, "net-late".into(), late));
+    let run = h.up(&[net(US, "main", "10.0.0.0/16")]).await;
+    assert_success(&run);
+    assert_eq!(run.plan.get(&us).unwrap().action, Action::Create);
+    let c = h.snapshot();
+    assert_eq!(c.calls_for("create", &us), 0, "created a duplicate");
+    assert_eq!(c.objects_at(&us).len(), 1);
+    assert_eq!(h.state().resources[&us].id.as_deref(), Some("net-late"));
+}
+
+#[tokio::test]
 async fn a_name_taken_by_a_stranger_fails_with_a_hint_and_adopts_nothing() {
     let h = Harness::new();
     let us = a_net(US, "main");
