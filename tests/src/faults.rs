@@ -186,6 +186,16 @@ impl FaultProxy {
     /// A proxy to `upstream` (an `http://127.0.0.1:PORT` endpoint) that faults `rate` of the
     /// requests, in a sequence fixed by `seed`.
     pub fn start(upstream: &str, rate: f64, seed: u64) -> FaultProxy {
+        Self::start_with(upstream, rate, seed, std::time::Duration::ZERO)
+    }
+
+    /// A proxy that faults nothing and holds every request `delay` before forwarding it, so
+    /// that calls are in flight long enough for a test to act while they are.
+    pub fn slow(upstream: &str, delay: std::time::Duration) -> FaultProxy {
+        Self::start_with(upstream, 0.0, 0, delay)
+    }
+
+    fn start_with(upstream: &str, rate: f64, seed: u64, delay: std::time::Duration) -> FaultProxy {
         let upstream = upstream
             .trim_start_matches("http://")
             .trim_end_matches('/')
@@ -242,6 +252,9 @@ impl FaultProxy {
                                     break;
                                 }
                                 None => {
+                                    if !delay.is_zero() && !req.path().starts_with("/_provision/") {
+                                        std::thread::sleep(delay);
+                                    }
                                     let Some(answer) = forward(&upstream, &req) else {
                                         break;
                                     };

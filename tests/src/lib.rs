@@ -3,6 +3,7 @@
 //! to look at what really exists.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod edge;
 pub mod faults;
 
 use serde_json::Value;
@@ -452,6 +453,11 @@ impl Provision {
         }
     }
 
+    /// Point the following runs at another endpoint (the same state directory).
+    pub fn set_endpoint(&mut self, endpoint: &str) {
+        self.endpoint = endpoint.to_string();
+    }
+
     pub fn run(&self, args: &[&str]) -> Run {
         let out: Output = self
             .command(args)
@@ -604,3 +610,89 @@ pub fn edited_spec(dir: &Path, from: &str, edits: &[(&str, &str)]) -> PathBuf {
 pub const PROD: &str = "specs/prod.yaml";
 pub const DEV: &str = "specs/dev.yaml";
 pub const REGIONS: [&str; 3] = ["us-east-1", "eu-west-1", "ap-southeast-1"];
+
+/// specs/dev.yaml up to its network (stack, tags, regions, network: everything before its `eks`
+/// section), for tests whose time should go to their own resources rather than to EKS, RDS,
+/// ElastiCache and MSK. Ends with a newline, so sections can be appended.
+pub fn dev_network() -> String {
+    let dev = std::fs::read_to_string(repo_root().join(DEV)).unwrap();
+    let (network, _) = dev
+        .split_once("\neks:")
+        .expect("specs/dev.yaml has an `eks` section after its network");
+    format!("{network}\n")
+}
+
+/// Nothing of an edge is left: no hosted zone, health check, distribution or CLOUDFRONT web ACL,
+/// and in each region no load balancer, REGIONAL web ACL, alarm or certificate.
+pub async fn assert_no_edge_left(emu: &Emulator, regions: &[&str]) {
+    let r53 = emu.route53().await;
+    let zones = r53.list_hosted_zones().send().await.unwrap();
+    assert!(zones.hosted_zones().is_empty(), "zones left: {zones:?}");
+    let checks = r53.list_health_checks().send().await.unwrap();
+    assert!(checks.health_checks().is_empty(), "health checks left");
+    let dists = emu
+        .cloudfront()
+        .await
+        .list_distributions()
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        dists
+            .distribution_list()
+            .is_none_or(|l| l.items().is_empty()),
+        "distributions left"
+    );
+    for (region, scope) in std::iter::once(("us-east-1", aws_sdk_wafv2::types::Scope::Cloudfront))
+        .chain(
+            regions
+                .iter()
+                .map(|r| (*r, aws_sdk_wafv2::types::Scope::Regional)),
+        )
+    {
+        let acls = emu
+            .wafv2(region)
+            .await
+            .list_web_acls()
+            .scope(scope.clone())
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            acls.web_acls().is_empty(),
+            "{scope:?} web ACLs left in {region}"
+        );
+    }
+    for region in regions {
+        let lbs = emu
+            .elbv2(region)
+            .await
+            .describe_load_balancers()
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            lbs.load_balancers().is_empty(),
+            "load balancers left in {region}"
+        );
+        let alarms = emu
+            .cloudwatch(region)
+            .await
+            .describe_alarms()
+            .send()
+            .await
+            .unwrap();
+        assert!(alarms.metric_alarms().is_empty(), "alarms left in {region}");
+        let certs = emu
+            .acm(region)
+            .await
+            .list_certificates()
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            certs.certificate_summary_list().is_empty(),
+            "certificates left in {region}"
+        );
+    }
+}

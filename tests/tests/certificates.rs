@@ -33,15 +33,11 @@ resources:
 /// specs/dev.yaml up to its network, so that the test's time goes to the certificates rather
 /// than to EKS, RDS, ElastiCache and MSK; with the certificates when `tags` is given.
 fn spec(dir: &Path, name: &str, tags: Option<&str>) -> PathBuf {
-    let dev = std::fs::read_to_string(repo_root().join(DEV)).unwrap();
-    let network = dev
-        .find("\neks:")
-        .expect("specs/dev.yaml has an `eks` section");
     let resources = tags
         .map(|t| RESOURCES.replace("TAGS", t))
         .unwrap_or_default();
     let path = dir.join(name);
-    std::fs::write(&path, format!("{}\n{resources}", &dev[..network])).unwrap();
+    std::fs::write(&path, format!("{}{resources}", dev_network())).unwrap();
     path
 }
 

@@ -75,15 +75,6 @@ resources:
       web_acl_id: ${global/wafv2.web_acl/edge#arn}
 "#;
 
-/// specs/dev.yaml without its data services: everything before its `eks` section.
-fn dev_network() -> String {
-    let dev = std::fs::read_to_string(repo_root().join(DEV)).unwrap();
-    let (network, _) = dev
-        .split_once("\neks:")
-        .expect("specs/dev.yaml has an `eks` section after its network");
-    format!("{network}\n")
-}
-
 /// The dev network with the resources section (or without, when `cert` is None).
 fn spec(dir: &Path, name: &str, cert: Option<&str>, frame: &str, page: &str) -> PathBuf {
     let path = dir.join(name);

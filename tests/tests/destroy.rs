@@ -186,6 +186,22 @@ async fn region_teardown_then_full_destroy() {
     let p = Provision::new(&emu.endpoint);
     let stack = "pyairtable-prod";
     p.ok(&["up", PROD, "--yes"]);
+    // The whole edge of specs/prod.yaml, as its describe calls show it.
+    provision_tests::edge::check_edge(
+        &emu,
+        &p,
+        &provision_tests::edge::Expected {
+            stack,
+            zone: "pyairtable.example.com",
+            domain: "api.pyairtable.example.com",
+            // The region the database's backups are copied to.
+            secondary: "eu-west-1",
+            email: "oncall@example.com",
+            regions: &REGIONS,
+            rate: 2000,
+        },
+    )
+    .await;
     let before = p.ids(stack);
     let ap_alb = p.state(stack).resources
         [&"ap-southeast-1/elbv2.load_balancer/web".parse().unwrap()]
@@ -403,70 +419,8 @@ async fn region_teardown_then_full_destroy() {
         let c = census(&emu, r, stack).await;
         assert_eq!(total(&c), 0, "left in {r}: {c:?}");
         assert_eq!(msk(r).await, (0, 0), "MSK left in {r}");
-        let lbs = emu
-            .elbv2(r)
-            .await
-            .describe_load_balancers()
-            .send()
-            .await
-            .unwrap();
-        assert!(
-            lbs.load_balancers().is_empty(),
-            "load balancers left in {r}"
-        );
-        let alarms = emu
-            .cloudwatch(r)
-            .await
-            .describe_alarms()
-            .send()
-            .await
-            .unwrap();
-        assert!(alarms.metric_alarms().is_empty(), "alarms left in {r}");
-        let acls = emu
-            .wafv2(r)
-            .await
-            .list_web_acls()
-            .scope(aws_sdk_wafv2::types::Scope::Regional)
-            .send()
-            .await
-            .unwrap();
-        assert!(acls.web_acls().is_empty(), "web ACLs left in {r}");
     }
-    // Nor anything global: zone, health checks, distribution, CLOUDFRONT web ACL.
-    let r53 = emu.route53().await;
-    assert!(r53
-        .list_hosted_zones()
-        .send()
-        .await
-        .unwrap()
-        .hosted_zones()
-        .is_empty());
-    assert!(r53
-        .list_health_checks()
-        .send()
-        .await
-        .unwrap()
-        .health_checks()
-        .is_empty());
-    let dists = emu
-        .cloudfront()
-        .await
-        .list_distributions()
-        .send()
-        .await
-        .unwrap();
-    assert!(dists
-        .distribution_list()
-        .is_none_or(|l| l.items().is_empty()));
-    let acls = emu
-        .wafv2("us-east-1")
-        .await
-        .list_web_acls()
-        .scope(aws_sdk_wafv2::types::Scope::Cloudfront)
-        .send()
-        .await
-        .unwrap();
-    assert!(acls.web_acls().is_empty());
+    assert_no_edge_left(&emu, &REGIONS).await;
     assert!(p.state(stack).resources.is_empty());
     let again = p.ok(&["destroy", "--yes"]);
     assert!(again.stdout.contains("Nothing to destroy."), "{again:?}");

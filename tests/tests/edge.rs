@@ -7,8 +7,8 @@
 //! through CloudFront's ETag), and destroyed with nothing left.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use provision_tests::edge::{check_edge, Expected};
 use provision_tests::*;
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 const REGIONS: [&str; 3] = ["us-east-1", "eu-west-1", "ap-southeast-1"];
@@ -40,22 +40,14 @@ monitoring:
   alert_email: dev-alerts@example.com
 "#;
 
-/// specs/dev.yaml's network (everything before its `eks` section) with the edge.
+/// specs/dev.yaml's network with the edge.
 fn spec(dir: &Path, rate: u32, page: &str) -> PathBuf {
-    let dev = std::fs::read_to_string(repo_root().join(DEV)).unwrap();
-    let (network, _) = dev
-        .split_once("\neks:")
-        .expect("specs/dev.yaml has an `eks` section after its network");
     let edge = EDGE
         .replace("RATE", &rate.to_string())
         .replace("PAGE", page);
     let path = dir.join("dev-edge.yaml");
-    std::fs::write(&path, format!("{network}\n{edge}")).unwrap();
+    std::fs::write(&path, format!("{}{edge}", dev_network())).unwrap();
     path
-}
-
-fn norm(name: &str) -> String {
-    name.trim_end_matches('.').to_ascii_lowercase()
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -66,221 +58,25 @@ async fn the_edge_is_built_changed_in_place_and_torn_down() {
     let first = spec(dir.path(), 2000, "/errors/503.html");
     let first = first.to_str().unwrap();
     p.ok(&["up", first, "--yes"]);
-    let ids = p.ids("pyairtable-dev");
 
-    // Per region: the load balancer, its HTTPS listener with the region's issued certificate,
-    // HTTP redirected, and the regional web ACL on it.
-    let mut alb_dns: BTreeMap<&str, String> = BTreeMap::new();
-    for region in REGIONS {
-        let elb = emu.elbv2(region).await;
-        let lb_arn = &ids[&format!("{region}/elbv2.load_balancer/web")];
-        let lbs = elb
-            .describe_load_balancers()
-            .load_balancer_arns(lb_arn)
-            .send()
-            .await
-            .unwrap();
-        let lb = &lbs.load_balancers()[0];
-        assert_eq!(lb.scheme().map(|s| s.as_str()), Some("internet-facing"));
-        assert_eq!(lb.availability_zones().len(), 2, "{region}");
-        alb_dns.insert(region, lb.dns_name().unwrap().to_string());
-        let listeners = elb
-            .describe_listeners()
-            .load_balancer_arn(lb_arn)
-            .send()
-            .await
-            .unwrap();
-        let https = listeners
-            .listeners()
-            .iter()
-            .find(|l| l.port() == Some(443))
-            .unwrap_or_else(|| panic!("{region}: no HTTPS listener"));
-        assert_eq!(https.protocol().map(|x| x.as_str()), Some("HTTPS"));
-        assert_eq!(
-            https.ssl_policy(),
-            Some("ELBSecurityPolicy-TLS13-1-2-2021-06")
-        );
-        let cert = https.certificates()[0].certificate_arn().unwrap();
-        assert!(
-            cert.starts_with(&format!("arn:aws:acm:{region}:")),
-            "{cert}"
-        );
-        let c = emu
-            .acm(region)
-            .await
-            .describe_certificate()
-            .certificate_arn(cert)
-            .send()
-            .await
-            .unwrap();
-        let c = c.certificate().unwrap();
-        assert_eq!(c.status().map(|s| s.as_str()), Some("ISSUED"), "{region}");
-        assert_eq!(c.domain_name(), Some(DOMAIN));
-        let http = listeners
-            .listeners()
-            .iter()
-            .find(|l| l.port() == Some(80))
-            .unwrap_or_else(|| panic!("{region}: no HTTP listener"));
-        let redirect = http.default_actions()[0].redirect_config().unwrap();
-        assert_eq!(redirect.protocol(), Some("HTTPS"));
-        let acl = emu
-            .wafv2(region)
-            .await
-            .get_web_acl_for_resource()
-            .resource_arn(lb_arn)
-            .send()
-            .await
-            .unwrap();
-        assert!(acl.web_acl().is_some(), "{region}: no web ACL on the ALB");
-    }
-
-    // Route 53: the zone, a health check per region (HTTPS /health, 30 s, 3 failures), the
-    // geolocation records with their health checks, the failover pair, CloudFront's alias.
-    let r53 = emu.route53().await;
-    let zone_id = ids["global/route53.zone/main"].clone();
-    let zone = r53.get_hosted_zone().id(&zone_id).send().await.unwrap();
-    assert_eq!(norm(zone.hosted_zone().unwrap().name()), ZONE);
-    assert!(!zone.delegation_set().unwrap().name_servers().is_empty());
-    let mut checks: BTreeMap<String, &str> = BTreeMap::new();
-    for region in REGIONS {
-        let id = ids[&format!("global/route53.health_check/{region}")].clone();
-        let hc = r53
-            .get_health_check()
-            .health_check_id(&id)
-            .send()
-            .await
-            .unwrap();
-        let cfg = hc.health_check().unwrap().health_check_config().unwrap();
-        assert_eq!(cfg.r#type().as_str(), "HTTPS");
-        assert_eq!(cfg.resource_path(), Some("/health"));
-        assert_eq!(cfg.request_interval(), Some(30));
-        assert_eq!(cfg.failure_threshold(), Some(3));
-        assert_eq!(
-            cfg.fully_qualified_domain_name(),
-            Some(alb_dns[region].as_str())
-        );
-        checks.insert(id, region);
-    }
-    let records = r53
-        .list_resource_record_sets()
-        .hosted_zone_id(&zone_id)
-        .send()
-        .await
-        .unwrap();
-    let geo: Vec<_> = records
-        .resource_record_sets()
-        .iter()
-        .filter(|r| norm(r.name()) == DOMAIN && r.geo_location().is_some())
-        .collect();
-    let mut routes: BTreeMap<String, &str> = BTreeMap::new();
-    for r in &geo {
-        let g = r.geo_location().unwrap();
-        let location = g.continent_code().or(g.country_code()).unwrap().to_string();
-        let region = checks[r
-            .health_check_id()
-            .expect("a geolocation record's health check")];
-        let alias = r.alias_target().expect("an alias to the load balancer");
-        assert_eq!(norm(alias.dns_name()), norm(&alb_dns[region]));
-        assert!(alias.evaluate_target_health());
-        routes.insert(location, region);
-    }
-    assert_eq!(
-        routes,
-        BTreeMap::from([
-            ("*".to_string(), "us-east-1"),
-            ("AS".to_string(), "ap-southeast-1"),
-            ("EU".to_string(), "eu-west-1"),
-        ])
-    );
-    let failover: BTreeMap<String, &str> = records
-        .resource_record_sets()
-        .iter()
-        .filter(|r| norm(r.name()) == format!("failover.{DOMAIN}"))
-        .map(|r| {
-            (
-                r.failover().unwrap().as_str().to_string(),
-                checks[r.health_check_id().unwrap()],
-            )
-        })
-        .collect();
-    assert_eq!(
-        failover,
-        BTreeMap::from([
-            ("PRIMARY".to_string(), "us-east-1"),
-            ("SECONDARY".to_string(), "ap-southeast-1"),
-        ])
-    );
-
-    // CloudFront: three regional origins, Origin Shield on the primary's, the failover group,
-    // the error pages, the security headers, the CLOUDFRONT web ACL with the rate rule and the
-    // managed groups, the alias with the us-east-1 certificate.
+    let edge = check_edge(
+        &emu,
+        &p,
+        &Expected {
+            stack: "pyairtable-dev",
+            zone: ZONE,
+            domain: DOMAIN,
+            // No database, so no backup region: the first secondary by name.
+            secondary: "ap-southeast-1",
+            email: "dev-alerts@example.com",
+            regions: &REGIONS,
+            rate: 2000,
+        },
+    )
+    .await;
+    let dist_id = edge.distribution;
+    let acl_arn = edge.web_acl;
     let cf = emu.cloudfront().await;
-    let dist_id = ids["global/cloudfront.distribution/main"].clone();
-    let got = cf.get_distribution().id(&dist_id).send().await.unwrap();
-    let d = got.distribution().unwrap();
-    let cfg = d.distribution_config().unwrap();
-    let origins = cfg.origins().unwrap().items();
-    assert_eq!(origins.len(), 3);
-    for o in origins {
-        assert_eq!(o.domain_name(), alb_dns[o.id()].as_str());
-        let shield = o.origin_shield().is_some_and(|s| s.enabled());
-        assert_eq!(shield, o.id() == "us-east-1", "{}", o.id());
-    }
-    let groups = cfg.origin_groups().unwrap().items();
-    assert_eq!(groups.len(), 1);
-    let errors: BTreeMap<i32, String> = cfg
-        .custom_error_responses()
-        .unwrap()
-        .items()
-        .iter()
-        .map(|e| {
-            (
-                e.error_code(),
-                e.response_page_path().unwrap_or_default().to_string(),
-            )
-        })
-        .collect();
-    assert_eq!(errors[&503], "/errors/503.html");
-    assert_eq!(errors.len(), 3);
-    assert_eq!(
-        cfg.aliases().unwrap().items(),
-        [format!("cdn.{DOMAIN}")].as_slice()
-    );
-    let viewer = cfg.viewer_certificate().unwrap();
-    assert!(viewer
-        .acm_certificate_arn()
-        .unwrap()
-        .starts_with("arn:aws:acm:us-east-1:"));
-    let acl_arn = ids["global/wafv2.web_acl/edge"].clone();
-    assert_eq!(cfg.web_acl_id(), Some(acl_arn.as_str()));
-    let policy_id = cfg
-        .default_cache_behavior()
-        .unwrap()
-        .response_headers_policy_id()
-        .unwrap()
-        .to_string();
-    let policy = cf
-        .get_response_headers_policy()
-        .id(&policy_id)
-        .send()
-        .await
-        .unwrap();
-    let headers = policy
-        .response_headers_policy()
-        .unwrap()
-        .response_headers_policy_config()
-        .unwrap()
-        .security_headers_config()
-        .unwrap();
-    assert!(headers.strict_transport_security().is_some());
-    assert!(headers.content_type_options().is_some());
-    assert!(headers.frame_options().is_some());
-    assert!(headers.referrer_policy().is_some());
-    let rate = |acl: &aws_sdk_wafv2::types::WebAcl| {
-        acl.rules()
-            .iter()
-            .find_map(|r| r.statement()?.rate_based_statement().map(|s| s.limit()))
-    };
     let waf = emu.wafv2("us-east-1").await;
     let (name, id) = {
         let rest = acl_arn.split_once("/webacl/").unwrap().1;
@@ -294,74 +90,11 @@ async fn the_edge_is_built_changed_in_place_and_torn_down() {
             .id(&id)
             .send()
     };
-    let acl = get_acl().await.unwrap();
-    let acl = acl.web_acl().unwrap();
-    assert_eq!(rate(acl), Some(2000));
-    let managed: Vec<&str> = acl
-        .rules()
-        .iter()
-        .filter_map(|r| Some(r.statement()?.managed_rule_group_statement()?.name()))
-        .collect();
-    assert_eq!(
-        managed,
-        [
-            "AWSManagedRulesCommonRuleSet",
-            "AWSManagedRulesKnownBadInputsRuleSet",
-            "AWSManagedRulesSQLiRuleSet"
-        ]
-    );
-
-    // Alarms and an e-mail subscription per region; the health-check alarms in us-east-1.
-    for region in REGIONS {
-        let cw = emu.cloudwatch(region).await;
-        let alarms = cw.describe_alarms().send().await.unwrap();
-        let names: Vec<&str> = alarms
-            .metric_alarms()
+    let rate = |acl: &aws_sdk_wafv2::types::WebAcl| {
+        acl.rules()
             .iter()
-            .filter_map(|a| a.alarm_name())
-            .collect();
-        assert!(
-            names.contains(&"pyairtable-dev-alb-5xx"),
-            "{region}: {names:?}"
-        );
-        assert!(
-            names.contains(&"pyairtable-dev-alb-unhealthy-targets"),
-            "{region}: {names:?}"
-        );
-        if region == "us-east-1" {
-            for r in REGIONS {
-                assert!(names.contains(&format!("pyairtable-dev-health-{r}").as_str()));
-            }
-        }
-        let subs = emu
-            .sns(region)
-            .await
-            .list_subscriptions()
-            .send()
-            .await
-            .unwrap();
-        assert!(subs.subscriptions().iter().any(
-            |s| s.protocol() == Some("email") && s.endpoint() == Some("dev-alerts@example.com")
-        ));
-    }
-
-    // The outputs name every entry point.
-    let out = p.ok(&["output", "--json"]);
-    let all: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
-    for region in REGIONS {
-        assert_eq!(
-            all[format!("{region}.alb_dns_name")],
-            alb_dns[region].as_str()
-        );
-    }
-    assert_eq!(
-        all["global.cloudfront_domain"].as_str(),
-        d.domain_name().into()
-    );
-    assert_eq!(all["global.web_acl_arn"], acl_arn.as_str());
-    assert!(all["global.name_servers"]
-        .as_array()
-        .is_some_and(|a| !a.is_empty()));
+            .find_map(|r| r.statement()?.rate_based_statement().map(|s| s.limit()))
+    };
 
     let diff = p.run(&["diff", first, "--detailed-exitcode"]);
     assert_eq!(diff.code, 0, "{diff:?}");
@@ -405,55 +138,8 @@ async fn the_edge_is_built_changed_in_place_and_torn_down() {
 
     // Destroy: nothing of the edge is left.
     p.ok(&["destroy", "--yes"]);
-    let zones = r53.list_hosted_zones().send().await.unwrap();
-    assert!(zones.hosted_zones().is_empty(), "{zones:?}");
-    let checks = r53.list_health_checks().send().await.unwrap();
-    assert!(checks.health_checks().is_empty());
-    let dists = cf.list_distributions().send().await.unwrap();
-    assert!(dists
-        .distribution_list()
-        .is_none_or(|l| l.items().is_empty()));
-    let acls = waf
-        .list_web_acls()
-        .scope(aws_sdk_wafv2::types::Scope::Cloudfront)
-        .send()
-        .await
-        .unwrap();
-    assert!(acls.web_acls().is_empty());
+    assert_no_edge_left(&emu, &REGIONS).await;
     for region in REGIONS {
-        let lbs = emu
-            .elbv2(region)
-            .await
-            .describe_load_balancers()
-            .send()
-            .await
-            .unwrap();
-        assert!(lbs.load_balancers().is_empty(), "{region}");
-        let acls = emu
-            .wafv2(region)
-            .await
-            .list_web_acls()
-            .scope(aws_sdk_wafv2::types::Scope::Regional)
-            .send()
-            .await
-            .unwrap();
-        assert!(acls.web_acls().is_empty(), "{region}");
-        let alarms = emu
-            .cloudwatch(region)
-            .await
-            .describe_alarms()
-            .send()
-            .await
-            .unwrap();
-        assert!(alarms.metric_alarms().is_empty(), "{region}");
-        let certs = emu
-            .acm(region)
-            .await
-            .list_certificates()
-            .send()
-            .await
-            .unwrap();
-        assert!(certs.certificate_summary_list().is_empty(), "{region}");
         let eips = emu
             .ec2(region)
             .await

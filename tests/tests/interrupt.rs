@@ -93,14 +93,18 @@ fn sigterm_stops_gracefully_saves_the_state_and_releases_the_lock() {
 #[test]
 fn a_second_sigint_quits_at_once_and_the_next_run_recovers() {
     let emu = Emulator::start_with_lifecycle(2);
-    let p = Provision::new(&emu.endpoint);
+    // Every call takes a second through this proxy, so calls are in flight when the first
+    // SIGINT lands and the run is still waiting for them when the second one does, however
+    // busy the machine is.
+    let slow = provision_tests::faults::FaultProxy::slow(&emu.endpoint, Duration::from_secs(1));
+    let mut p = Provision::new(&slow.endpoint);
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("up.log");
     let mut child = p.spawn_logged(&["up", "specs/dev.yaml", "--yes"], &log);
     after_calls(&emu, &mut child, 25);
     signal(&child, "INT");
     // Apart, so the two are not merged into one delivery.
-    std::thread::sleep(Duration::from_millis(50));
+    std::thread::sleep(Duration::from_millis(200));
     signal(&child, "INT");
     let code = exit_code(&mut child);
     let stderr = std::fs::read_to_string(&log).unwrap();
@@ -109,5 +113,7 @@ fn a_second_sigint_quits_at_once_and_the_next_run_recovers() {
         stderr.contains("interrupted again: quitting now"),
         "{stderr}"
     );
+    // The rerun goes straight to the emulator.
+    p.set_endpoint(&emu.endpoint);
     converges(&emu, &p, "after two SIGINTs");
 }

@@ -8,14 +8,9 @@ use std::path::{Path, PathBuf};
 
 const STACK: &str = "pyairtable-dev";
 
-/// specs/dev.yaml's network: everything before its `eks` section.
 fn network_spec(dir: &Path) -> PathBuf {
-    let dev = std::fs::read_to_string(repo_root().join(DEV)).unwrap();
-    let (network, _) = dev
-        .split_once("\neks:")
-        .expect("specs/dev.yaml has an `eks` section after its network");
     let path = dir.join("dev-network.yaml");
-    std::fs::write(&path, format!("{network}\n")).unwrap();
+    std::fs::write(&path, dev_network()).unwrap();
     path
 }
 

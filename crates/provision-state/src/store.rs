@@ -65,6 +65,10 @@ pub struct StateStore {
     stack: String,
     path: PathBuf,
     backup: PathBuf,
+    /// The state this store last read or wrote, and its bytes. While the store holds the lock
+    /// no other provision process writes the file, so a save compares with this instead of
+    /// reading and parsing the file again (a prod state is ~400 KB, saved after every step).
+    last: std::sync::Mutex<Option<(State, Vec<u8>)>>,
     _lock: LockGuard,
 }
 
@@ -84,6 +88,7 @@ impl StateStore {
             stack: stack.to_string(),
             backup: backup_path(dir, stack),
             path,
+            last: std::sync::Mutex::new(None),
             _lock: lock,
         })
     }
@@ -116,9 +121,21 @@ impl StateStore {
     /// format or one of another stack is refused, and no file is touched.
     pub fn load(&self) -> Result<State, StateError> {
         match self.read_disk()? {
-            Some((state, _)) => Ok(state),
-            None => Ok(State::new(&self.stack)),
+            Some((state, bytes)) => {
+                *self.last() = Some((state.clone(), bytes));
+                Ok(state)
+            }
+            None => {
+                *self.last() = None;
+                Ok(State::new(&self.stack))
+            }
         }
+    }
+
+    fn last(&self) -> std::sync::MutexGuard<'_, Option<(State, Vec<u8>)>> {
+        self.last
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Persist `state`: bump its serial and write it atomically, keeping the previous file as
@@ -136,8 +153,12 @@ impl StateStore {
             });
         }
         state.format_version = FORMAT_VERSION;
-        let previous = self.read_disk()?;
-        if let Some((disk, _)) = &previous {
+        let mut last = self.last();
+        if last.is_none() {
+            *last = self.read_disk()?;
+        }
+        let previous = &*last;
+        if let Some((disk, _)) = previous {
             if disk.same_content(state) {
                 tracing::debug!(path = %self.path.display(), serial = disk.serial, "state unchanged");
                 return Ok(());
@@ -160,11 +181,16 @@ impl StateStore {
 
         let old_serial = state.serial;
         state.serial += 1;
-        let result = self.write(state, previous.as_ref().map(|(_, bytes)| bytes.as_slice()));
-        if result.is_err() {
-            state.serial = old_serial;
+        match self.write(state, previous.as_ref().map(|(_, bytes)| bytes.as_slice())) {
+            Ok(bytes) => {
+                *last = Some((state.clone(), bytes));
+                Ok(())
+            }
+            Err(e) => {
+                state.serial = old_serial;
+                Err(e)
+            }
         }
-        result
     }
 
     /// The state on disk and its bytes, or None if there is no file.
@@ -178,7 +204,8 @@ impl StateStore {
         Ok(Some((state, bytes)))
     }
 
-    fn write(&self, state: &State, previous: Option<&[u8]>) -> Result<(), StateError> {
+    /// Write `state` (and `previous` as the backup); returns the bytes written.
+    fn write(&self, state: &State, previous: Option<&[u8]>) -> Result<Vec<u8>, StateError> {
         let mut text = serde_json::to_vec_pretty(state).map_err(|e| StateError::Encode {
             path: self.path.clone(),
             source: e,
@@ -211,7 +238,7 @@ impl StateStore {
             .and_then(|d| d.sync_all())
             .map_err(|e| StateError::io(&self.dir, e))?;
         tracing::debug!(path = %self.path.display(), serial = state.serial, "state saved");
-        Ok(())
+        Ok(text)
     }
 }
 
