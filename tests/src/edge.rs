@@ -15,6 +15,8 @@ pub struct Expected<'a> {
     pub secondary: &'a str,
     pub email: &'a str,
     pub regions: &'a [&'a str],
+    /// Availability zones per region (the load balancers span the public subnet of each).
+    pub azs: usize,
     /// The web ACLs' rate limit.
     pub rate: i64,
 }
@@ -52,7 +54,7 @@ pub async fn check_edge(emu: &Emulator, p: &Provision, e: &Expected<'_>) -> Edge
             .unwrap();
         let lb = &lbs.load_balancers()[0];
         assert_eq!(lb.scheme().map(|s| s.as_str()), Some("internet-facing"));
-        assert_eq!(lb.availability_zones().len(), 2, "{region}");
+        assert_eq!(lb.availability_zones().len(), e.azs, "{region}");
         alb_dns.insert(region, lb.dns_name().unwrap().to_string());
         let listeners = elb
             .describe_listeners()

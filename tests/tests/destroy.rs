@@ -198,6 +198,7 @@ async fn region_teardown_then_full_destroy() {
             secondary: "eu-west-1",
             email: "oncall@example.com",
             regions: &REGIONS,
+            azs: 3,
             rate: 2000,
         },
     )
@@ -421,6 +422,27 @@ async fn region_teardown_then_full_destroy() {
         assert_eq!(msk(r).await, (0, 0), "MSK left in {r}");
     }
     assert_no_edge_left(&emu, &REGIONS).await;
+    // No peering is left active (deleted connections stay listed for a while, as on AWS).
+    for r in REGIONS {
+        let peerings = emu
+            .ec2(r)
+            .await
+            .describe_vpc_peering_connections()
+            .send()
+            .await
+            .unwrap();
+        let live: Vec<_> = peerings
+            .vpc_peering_connections()
+            .iter()
+            .filter(|p| {
+                !matches!(
+                    p.status().and_then(|s| s.code()).map(|c| c.as_str()),
+                    Some("deleted") | Some("deleting") | Some("rejected")
+                )
+            })
+            .collect();
+        assert!(live.is_empty(), "peerings left in {r}: {live:?}");
+    }
     assert!(p.state(stack).resources.is_empty());
     let again = p.ok(&["destroy", "--yes"]);
     assert!(again.stdout.contains("Nothing to destroy."), "{again:?}");

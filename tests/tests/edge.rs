@@ -70,6 +70,7 @@ async fn the_edge_is_built_changed_in_place_and_torn_down() {
             secondary: "ap-southeast-1",
             email: "dev-alerts@example.com",
             regions: &REGIONS,
+            azs: 2,
             rate: 2000,
         },
     )
