@@ -61,6 +61,7 @@ fn r(address: &Address, field: &str) -> Value {
     Ref::new(address.clone(), field).to_value()
 }
 
+/// The spec's tags plus `Name = <stack>-<environment>-<name>`.
 fn tags(spec: &Spec, name: &str) -> Value {
     let mut t: BTreeMap<String, String> = spec.tags.clone();
     t.insert("Name".into(), format!("{}-{name}", spec.stack_id()));
@@ -181,11 +182,7 @@ fn certificates(spec: &Spec, edge: &EdgeSpec) -> Vec<ResourceDecl> {
 fn regional(spec: &Spec, edge: &EdgeSpec, region: &str) -> Vec<ResourceDecl> {
     let id = spec.stack_id();
     let a = |kind: &str, name: &str| Address::new(region, kind, name);
-    let rtags = |name: &str| {
-        let mut t: BTreeMap<String, String> = spec.tags.clone();
-        t.insert("Name".into(), format!("{id}-{region}-{name}"));
-        json!(t)
-    };
+    let rtags = |name: &str| tags(spec, &format!("{region}-{name}"));
     let mut out = Vec::new();
     let vpc = a("ec2.vpc", "main");
     let sg = a("ec2.security_group", "alb");
@@ -525,15 +522,13 @@ fn alarms(spec: &Spec) -> Vec<ResourceDecl> {
     let alarm = |region: &str, name: &str, description: String| {
         let topic = Address::new(region, "sns.topic", "alerts");
         let actions = json!([r(&topic, "arn")]);
-        let mut t: BTreeMap<String, String> = spec.tags.clone();
-        t.insert("Name".into(), format!("{id}-{region}-alarm-{name}"));
         ResourceDecl::new(Address::new(region, "cloudwatch.alarm", name))
             .with("alarm_name", format!("{id}-{name}"))
             .with("description", description)
             .with("treat_missing_data", "missing")
             .with("alarm_actions", actions.clone())
             .with("ok_actions", actions)
-            .with("tags", json!(t))
+            .with("tags", tags(spec, &format!("{region}-alarm-{name}")))
     };
     for region in spec.region_names() {
         let lb = Address::new(region, "elbv2.load_balancer", "web");
