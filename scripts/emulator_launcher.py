@@ -4932,7 +4932,9 @@ def _patch_route53(life: Lifecycle) -> None:
     # [name='…', type='…', set-identifier='…'] but it was not found" / "… but the values
     # provided do not match the current values"), and the batch applies all or nothing
     # ("If any change fails, none is made"; wording as recorded in
-    # https://github.com/aws/aws-sdk-kotlin/pull/1435).
+    # https://github.com/aws/aws-sdk-kotlin/pull/1435). Batches are applied one at a time
+    # (a lock): the server answers requests on threads, and two batches that copied the
+    # record list side by side lost one another's records.
     # https://docs.aws.amazon.com/Route53/latest/APIReference/API_ChangeResourceRecordSets.html
     #
     # 88. Record validation (ChangeResourceRecordSets CREATE and UPSERT). moto stored each
@@ -5076,7 +5078,13 @@ def _patch_route53(life: Lifecycle) -> None:
                 raise r53_error("InvalidChangeBatch", f"[{what}]")
             seen.add(key)
 
+    batches = threading.Lock()
+
     def change_resource_record_sets_like_aws(self, zoneid, change_list):
+        with batches:
+            apply_batch(self, zoneid, change_list)
+
+    def apply_batch(self, zoneid, change_list):
         zone = self.get_hosted_zone(zoneid)
         records = list(zone.rrsets)
         zone_name = norm(zone.name)

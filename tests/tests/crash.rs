@@ -74,6 +74,19 @@ fn up_killed_late_converges_without_duplicates_or_orphans() {
     kill_and_rerun(&schedule()[5..]);
 }
 
+/// The points in `CRASH_POINTS` (comma-separated call counts), to replay a failure the
+/// schedule found: `CRASH_POINTS=237 cargo test -p provision-tests --test crash -- --ignored`.
+#[test]
+#[ignore = "replays the kill points named in CRASH_POINTS"]
+fn up_killed_at_the_points_in_crash_points() {
+    let points: Vec<usize> = std::env::var("CRASH_POINTS")
+        .expect("CRASH_POINTS names the kill points, e.g. CRASH_POINTS=237,240")
+        .split(',')
+        .map(|n| n.trim().parse().expect("CRASH_POINTS holds call counts"))
+        .collect();
+    kill_and_rerun(&points);
+}
+
 fn kill_and_rerun(points: &[usize]) {
     for &n in points {
         let emu = Emulator::start();
@@ -87,9 +100,15 @@ fn kill_and_rerun(points: &[usize]) {
             "kill at {n}: the killed holder was not named: {rerun:?}"
         );
         let diff = p.run(&["diff", "--detailed-exitcode"]);
+        let dns: Vec<String> = emu
+            .calls()
+            .into_iter()
+            .filter(|c| c.service == "route53" && c.is_mutating())
+            .map(|c| c.action)
+            .collect();
         assert_eq!(
             diff.code, 0,
-            "kill at {n}: the diff after the rerun is not empty: {diff:?}"
+            "kill at {n}: the diff after the rerun is not empty: {diff:?}\nthe rerun: {rerun:?}\nRoute 53 changes: {dns:#?}"
         );
         assert_one_object_per_address(&emu, &p, STACK, &REGIONS, &format!("kill at {n}"));
     }
