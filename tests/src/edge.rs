@@ -341,3 +341,73 @@ pub async fn check_edge(emu: &Emulator, p: &Provision, e: &Expected<'_>) -> Edge
         web_acl: acl_arn,
     }
 }
+
+/// The DNS records aliased to a load balancer's name, the health checks of it, and the
+/// CloudFront origins on it.
+pub async fn edge_pointing_at(
+    emu: &Emulator,
+    p: &Provision,
+    stack: &str,
+    alb: &str,
+) -> (usize, usize, usize) {
+    let ids = p.ids(stack);
+    let r53 = emu.route53().await;
+    let norm = |n: &str| n.trim_end_matches('.').to_ascii_lowercase();
+    let records = r53
+        .list_resource_record_sets()
+        .hosted_zone_id(&ids["global/route53.zone/main"])
+        .send()
+        .await
+        .unwrap();
+    let geo = records
+        .resource_record_sets()
+        .iter()
+        .filter(|r| r.geo_location().is_some())
+        .filter(|r| {
+            r.alias_target()
+                .is_some_and(|a| norm(a.dns_name()) == norm(alb))
+        })
+        .count();
+    let checks = r53.list_health_checks().send().await.unwrap();
+    let checks = checks
+        .health_checks()
+        .iter()
+        .filter(|c| {
+            c.health_check_config()
+                .and_then(|c| c.fully_qualified_domain_name())
+                == Some(alb)
+        })
+        .count();
+    let cf = emu.cloudfront().await;
+    let d = cf
+        .get_distribution_config()
+        .id(&ids["global/cloudfront.distribution/main"])
+        .send()
+        .await
+        .unwrap();
+    let origins = d
+        .distribution_config()
+        .and_then(|c| c.origins())
+        .map(|o| o.items().iter().filter(|o| o.domain_name() == alb).count())
+        .unwrap_or(0);
+    (geo, checks, origins)
+}
+
+/// The ids of a distribution's origins, sorted.
+pub async fn cloudfront_origins(emu: &Emulator, id: &str) -> Vec<String> {
+    let d = emu
+        .cloudfront()
+        .await
+        .get_distribution_config()
+        .id(id)
+        .send()
+        .await
+        .unwrap();
+    let mut ids: Vec<String> = d
+        .distribution_config()
+        .and_then(|c| c.origins())
+        .map(|o| o.items().iter().map(|o| o.id().to_string()).collect())
+        .unwrap_or_default();
+    ids.sort();
+    ids
+}

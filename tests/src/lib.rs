@@ -264,13 +264,15 @@ impl Emulator {
     /// ACLs, security-group rules and EKS clusters, which it does not list, are described
     /// directly. RDS snapshots carry their instance's tags and are left out. Routes, which take
     /// no tag, are counted by natural key: each route of a stack route table, as
-    /// (`<table>|<destination>`, [`ROUTE`] + the same key).
+    /// (`<table>|<destination>`, [`ROUTE`] + the same key). What AWS still lists after its
+    /// deletion (a deleted NAT gateway or peering, a key or secret pending deletion) is gone.
     pub async fn tagged_objects(&self, stack: &str, regions: &[&str]) -> Vec<(String, String)> {
         use aws_sdk_resourcegroupstagging::types::TagFilter;
         const STACK: &str = "provision:stack";
         const ADDRESS: &str = "provision:address";
         let mut out = Vec::new();
         for region in regions {
+            let start = out.len();
             let pages = self
                 .tagging(region)
                 .await
@@ -391,12 +393,90 @@ impl Emulator {
                     tags.get(ADDRESS).cloned().unwrap_or_default(),
                 ));
             }
+            let gone = self.deleted(region, &out[start..]).await;
+            let mut i = 0;
+            out.retain(|(arn, _)| {
+                let keep = i < start || !gone.contains(arn);
+                i += 1;
+                keep
+            });
         }
         // Global objects (CloudFront, Route 53, the CLOUDFRONT web ACL) are listed from every
         // region: count each once.
         let mut seen = std::collections::HashSet::new();
         out.retain(|(arn, _)| seen.insert(arn.clone()));
         out
+    }
+
+    /// Of `objects` (ARN, address) in `region`, those that AWS still lists after their
+    /// deletion: NAT gateways and peering connections in a final state, KMS keys pending
+    /// deletion, secrets scheduled for deletion.
+    async fn deleted(
+        &self,
+        region: &str,
+        objects: &[(String, String)],
+    ) -> std::collections::HashSet<String> {
+        let mut gone = std::collections::HashSet::new();
+        let ec2 = self.ec2(region).await;
+        for (arn, _) in objects {
+            let last = arn.rsplit('/').next().unwrap_or_default().to_string();
+            let dead = if arn.contains(":natgateway/") {
+                let out = ec2
+                    .describe_nat_gateways()
+                    .nat_gateway_ids(&last)
+                    .send()
+                    .await;
+                out.ok().is_some_and(|o| {
+                    o.nat_gateways().iter().all(|n| {
+                        matches!(
+                            n.state(),
+                            Some(aws_sdk_ec2::types::NatGatewayState::Deleted)
+                                | Some(aws_sdk_ec2::types::NatGatewayState::Deleting)
+                        )
+                    })
+                })
+            } else if arn.contains(":vpc-peering-connection/") {
+                let out = ec2
+                    .describe_vpc_peering_connections()
+                    .vpc_peering_connection_ids(&last)
+                    .send()
+                    .await;
+                out.ok().is_some_and(|o| {
+                    o.vpc_peering_connections().iter().all(|c| {
+                        matches!(
+                            c.status().and_then(|s| s.code()).map(|c| c.as_str()),
+                            Some("deleted" | "deleting" | "rejected" | "failed" | "expired")
+                        )
+                    })
+                })
+            } else if arn.contains(":kms:") {
+                let out = self
+                    .kms(region)
+                    .await
+                    .describe_key()
+                    .key_id(arn)
+                    .send()
+                    .await;
+                out.ok()
+                    .and_then(|o| o.key_metadata().and_then(|m| m.key_state().cloned()))
+                    == Some(aws_sdk_kms::types::KeyState::PendingDeletion)
+            } else if arn.contains(":secretsmanager:") {
+                let out = self
+                    .secrets(region)
+                    .await
+                    .describe_secret()
+                    .secret_id(arn)
+                    .send()
+                    .await;
+                out.ok().is_some_and(|o| o.deleted_date().is_some())
+            } else {
+                false
+            };
+            if dead {
+                gone.insert(arn.clone());
+            }
+        }
+        gone
     }
 
     async fn sdk_config(&self, region: &str) -> aws_config::SdkConfig {
@@ -695,4 +775,113 @@ pub async fn assert_no_edge_left(emu: &Emulator, regions: &[&str]) {
             "certificates left in {region}"
         );
     }
+}
+
+/// The EC2 filter on the provision:stack tag.
+pub fn stack_filter(stack: &str) -> aws_sdk_ec2::types::Filter {
+    aws_sdk_ec2::types::Filter::builder()
+        .name("tag:provision:stack")
+        .values(stack)
+        .build()
+}
+
+/// How many EC2 objects tagged for `stack` live in `region`, per kind (NAT gateways that are
+/// deleted, which AWS lists for a while, are not counted).
+pub async fn census(emu: &Emulator, region: &str, stack: &str) -> Vec<(&'static str, usize)> {
+    let c = emu.ec2(region).await;
+    let f = || stack_filter(stack);
+    let nats = c.describe_nat_gateways().filter(f()).send().await.unwrap();
+    let live_nats = nats
+        .nat_gateways()
+        .iter()
+        .filter(|n| n.state() != Some(&aws_sdk_ec2::types::NatGatewayState::Deleted))
+        .count();
+    vec![
+        (
+            "vpc",
+            c.describe_vpcs()
+                .filters(f())
+                .send()
+                .await
+                .unwrap()
+                .vpcs()
+                .len(),
+        ),
+        (
+            "subnet",
+            c.describe_subnets()
+                .filters(f())
+                .send()
+                .await
+                .unwrap()
+                .subnets()
+                .len(),
+        ),
+        (
+            "igw",
+            c.describe_internet_gateways()
+                .filters(f())
+                .send()
+                .await
+                .unwrap()
+                .internet_gateways()
+                .len(),
+        ),
+        (
+            "eip",
+            c.describe_addresses()
+                .filters(f())
+                .send()
+                .await
+                .unwrap()
+                .addresses()
+                .len(),
+        ),
+        ("nat", live_nats),
+        (
+            "route_table",
+            c.describe_route_tables()
+                .filters(f())
+                .send()
+                .await
+                .unwrap()
+                .route_tables()
+                .len(),
+        ),
+        (
+            "security_group",
+            c.describe_security_groups()
+                .filters(f())
+                .send()
+                .await
+                .unwrap()
+                .security_groups()
+                .len(),
+        ),
+        (
+            "security_group_rule",
+            c.describe_security_group_rules()
+                .filters(f())
+                .send()
+                .await
+                .unwrap()
+                .security_group_rules()
+                .len(),
+        ),
+        (
+            "network_acl",
+            c.describe_network_acls()
+                .filters(f())
+                .send()
+                .await
+                .unwrap()
+                .network_acls()
+                .len(),
+        ),
+    ]
+}
+
+/// The sum of a [`census`].
+pub fn total(c: &[(&str, usize)]) -> usize {
+    c.iter().map(|(_, n)| n).sum()
 }

@@ -180,7 +180,7 @@ async fn peering_waits_for_the_request_and_the_acceptance() {
     assert!(up.stderr.contains("is initiating-request"), "{up:?}");
     assert!(up.stderr.contains("is provisioning"), "{up:?}");
     let ids = p.ids("peered-test");
-    let pcx = &ids["us-east-1/ec2.vpc_peering_connection/eu-west-1"];
+    let pcx = &ids["eu-west-1/ec2.vpc_peering_connection/us-east-1"];
     let out = emu
         .ec2("eu-west-1")
         .await

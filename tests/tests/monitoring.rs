@@ -49,7 +49,7 @@ async fn alert_topics_subscriptions_and_alarms() {
         let (db, lag_or_storage) = if r == "us-east-1" {
             ("pyairtable-dev", "pyairtable-dev-db-free-storage")
         } else {
-            ("pyairtable-dev-replica", "pyairtable-dev-db-replica-lag")
+            ("pyairtable-dev", "pyairtable-dev-db-replica-lag")
         };
         let mut expected = vec![
             "pyairtable-dev-db-cpu".to_string(),

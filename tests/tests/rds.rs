@@ -67,7 +67,7 @@ async fn primary_replicas_and_backup_replication_as_specified() {
             .rds(r)
             .await
             .describe_db_instances()
-            .db_instance_identifier("pyairtable-prod-replica")
+            .db_instance_identifier("pyairtable-prod")
             .send()
             .await
             .unwrap();

@@ -41,6 +41,36 @@ pub fn load_spec(path: &Path) -> Result<(LoadedSpec, Vec<ResourceDecl>)> {
     Ok((loaded, decls))
 }
 
+/// The spec as the stack stands. After a failover (`destroy --region <primary> --force`) the
+/// state records the region that became the primary; until the spec names it as well, plans
+/// are made for the spec failed over to it, so that the promoted database stays the primary.
+/// Once the spec names it (or no longer has that region), the record is dropped.
+pub fn effective_spec(
+    loaded: &LoadedSpec,
+    decls: Vec<ResourceDecl>,
+    state: &mut State,
+) -> Result<(Spec, Vec<ResourceDecl>)> {
+    let Some(to) = state.failed_over_to.clone() else {
+        return Ok((loaded.spec.clone(), decls));
+    };
+    let named = loaded.spec.primary_region();
+    if named == to || !loaded.spec.regions.contains_key(&to) {
+        state.failed_over_to = None;
+        return Ok((loaded.spec.clone(), decls));
+    }
+    let spec = loaded
+        .spec
+        .failed_over(&to)
+        .map_err(|e| anyhow::anyhow!("cannot keep the failover to {to}: {e}"))?;
+    eprintln!(
+        "Note: {to} is the primary region since a failover (recorded in the state), but {} \
+         names {named}. Planning with {to} as the primary; make it `role: primary` there.",
+        loaded.path.display()
+    );
+    let decls = expand_checked(&spec)?;
+    Ok((spec, decls))
+}
+
 /// The kinds and property names of the `resources` section, against the reconcilers' schemas,
 /// with the location of each problem.
 fn check_declared(l: &LoadedSpec) -> Result<()> {
@@ -223,6 +253,29 @@ pub fn aws() -> Aws {
     let configs = AwsConfigs::new();
     let registry = crate::registry::registry(&configs);
     Aws { registry }
+}
+
+/// Refuse a plan that deletes an object protected from deletion, before any call: AWS would
+/// refuse that delete halfway through the apply, after the rest had changed.
+pub fn refuse_protected(plan: &provision_core::Plan) -> Result<()> {
+    let protected = plan.protected_deletions();
+    if protected.is_empty() {
+        return Ok(());
+    }
+    let list: Vec<String> = protected
+        .iter()
+        .map(|c| {
+            let what = match c.action {
+                provision_core::Action::Delete => "deleted",
+                _ => "replaced",
+            };
+            format!("  {} would be {what}", c.address)
+        })
+        .collect();
+    bail!(
+        "refusing to apply: this plan deletes what has deletion protection:\n{}\nSet `deletion_protection: false` for it in the spec and run `provision up` first; nothing was changed",
+        list.join("\n")
+    )
 }
 
 /// Ask on a terminal; refuse without `--yes` elsewhere.

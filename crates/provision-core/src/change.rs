@@ -112,6 +112,22 @@ impl Plan {
         self.changes.iter().any(|c| c.action != Action::NoOp)
     }
 
+    /// The changes that would delete an object AWS protects from deletion (its live
+    /// `deletion_protection` is true): a delete, or the old half of a replacement.
+    pub fn protected_deletions(&self) -> Vec<&Change> {
+        self.changes
+            .iter()
+            .filter(|c| matches!(c.action, Action::Delete | Action::Replace(_)))
+            .filter(|c| {
+                c.before
+                    .as_ref()
+                    .and_then(|b| b.get("deletion_protection"))
+                    .and_then(Value::as_bool)
+                    == Some(true)
+            })
+            .collect()
+    }
+
     pub fn get(&self, address: &Address) -> Option<&Change> {
         self.changes.iter().find(|c| &c.address == address)
     }

@@ -27,6 +27,9 @@ pub struct FieldSchema {
     /// A computed field that AWS changes whenever the object is updated (a configuration's
     /// latest revision): a plan that updates the object knows it only after apply.
     pub changes_on_update: bool,
+    /// A force-new field whose removal is an update in place: a read replica's source, which
+    /// PromoteReadReplica clears. Setting or changing it still forces replacement.
+    pub cleared_in_place: bool,
 }
 
 impl FieldSchema {
@@ -37,6 +40,7 @@ impl FieldSchema {
             sensitive: false,
             unordered: false,
             changes_on_update: false,
+            cleared_in_place: false,
         }
     }
     pub const fn force_new(name: &'static str) -> Self {
@@ -46,6 +50,7 @@ impl FieldSchema {
             sensitive: false,
             unordered: false,
             changes_on_update: false,
+            cleared_in_place: false,
         }
     }
     /// This list field is compared as a set.
@@ -56,6 +61,12 @@ impl FieldSchema {
     /// This computed field changes whenever the object is updated.
     pub const fn changes_on_update(mut self) -> Self {
         self.changes_on_update = true;
+        self
+    }
+    /// Removing this force-new field's value updates in place (see
+    /// [`FieldSchema::cleared_in_place`]).
+    pub const fn cleared_in_place(mut self) -> Self {
+        self.cleared_in_place = true;
         self
     }
     /// This field's value is a secret: printed as `(sensitive)`.
@@ -70,6 +81,7 @@ impl FieldSchema {
             sensitive: false,
             unordered: false,
             changes_on_update: false,
+            cleared_in_place: false,
         }
     }
     pub const fn computed(name: &'static str) -> Self {
@@ -79,6 +91,7 @@ impl FieldSchema {
             sensitive: false,
             unordered: false,
             changes_on_update: false,
+            cleared_in_place: false,
         }
     }
 }

@@ -99,6 +99,11 @@ pub struct ResourceDecl {
     pub properties: serde_json::Map<String, Value>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub depends_on: Vec<Address>,
+    /// Addresses this resource was known by before (Terraform's `moved`): a recorded resource
+    /// at one of them, which the spec no longer declares, is this one, kept and updated, not
+    /// deleted and created again. A read replica promoted to primary moves this way.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub moved_from: Vec<Address>,
 }
 
 impl ResourceDecl {
@@ -107,7 +112,16 @@ impl ResourceDecl {
             address,
             properties: serde_json::Map::new(),
             depends_on: Vec::new(),
+            moved_from: Vec::new(),
         }
+    }
+
+    /// Builder-style: this resource may be recorded under `old` (see [`ResourceDecl::moved_from`]).
+    pub fn moved_from(mut self, old: &Address) -> Self {
+        if !self.moved_from.contains(old) && *old != self.address {
+            self.moved_from.push(old.clone());
+        }
+        self
     }
 
     /// Builder-style property setter.

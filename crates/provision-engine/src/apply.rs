@@ -211,7 +211,12 @@ fn differs(
     rec.schema()
         .fields
         .iter()
-        .filter(|f| f.mode == provision_core::FieldMode::Mutable)
+        .filter(|f| {
+            f.mode == provision_core::FieldMode::Mutable
+                // A force-new field cleared in place (a replica's source, cleared by its
+                // promotion) is reached by update steps too.
+                || (f.cleared_in_place && desired.get(f.name).is_none_or(Value::is_null))
+        })
         .filter(|f| desired.contains_key(f.name))
         .any(|f| {
             !provision_plan::same(obs.properties.get(f.name), desired.get(f.name), f.unordered)

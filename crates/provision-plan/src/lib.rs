@@ -3,12 +3,14 @@
 
 mod drift;
 mod json;
+mod moves;
 mod planner;
 mod render;
 mod select;
 
 pub use drift::{drift, Drift, DriftField};
 pub use json::{plan_json, PLAN_FORMAT_VERSION};
+pub use moves::{apply_moves, note_moves, Move};
 pub use planner::{plan, same, Live, PlanError};
 pub use render::{render, render_drift};
 pub use select::{select, Direction, SelectError, Selected, Selection};

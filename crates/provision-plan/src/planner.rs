@@ -305,10 +305,20 @@ fn diff_fields(
             field: f.name.to_string(),
             before: before.cloned(),
             after: after.cloned(),
-            forces_replacement: matches!(f.mode, FieldMode::ForceNew | FieldMode::WriteOnly),
+            forces_replacement: match f.mode {
+                // Clearing a read replica's source promotes it in place.
+                FieldMode::ForceNew => !(f.cleared_in_place && is_cleared(after)),
+                FieldMode::WriteOnly => true,
+                _ => false,
+            },
         });
     }
     out
+}
+
+/// Whether a desired value removes the field's value.
+fn is_cleared(v: Option<&Value>) -> bool {
+    matches!(v, None | Some(Value::Null))
 }
 
 pub use provision_core::value::same;
@@ -351,8 +361,18 @@ mod tests {
         replace_order: ReplaceOrder::DeleteFirst,
         taggable: false,
     };
+    static DB: KindSchema = KindSchema {
+        kind: "rds.db_instance",
+        fields: &[
+            FieldSchema::force_new("source").cleared_in_place(),
+            FieldSchema::mutable("backup_retention_period"),
+        ],
+        replace_order: ReplaceOrder::DeleteFirst,
+        taggable: true,
+    };
     fn schemas(kind: &str) -> Option<&'static KindSchema> {
         match kind {
+            "rds.db_instance" => Some(&DB),
             "ec2.vpc" => Some(&VPC),
             "ec2.subnet" => Some(&SUBNET),
             "db.user" => Some(&USER),
@@ -423,6 +443,49 @@ mod tests {
         .unwrap();
         assert_eq!(p.summary().add, 2);
         insta::assert_snapshot!(render(&p));
+    }
+
+    /// A replica recorded under its old address, declared as a primary (no source): moved and
+    /// promoted in place; pointing it at another source instead replaces it.
+    #[test]
+    fn a_moved_replica_is_promoted_in_place_and_a_new_source_replaces_it() {
+        let replica = addr("eu-west-1/rds.db_instance/replica");
+        let primary = addr("eu-west-1/rds.db_instance/primary");
+        let props =
+            json!({"source": "arn:aws:rds:us-east-1:1:db:app", "backup_retention_period": 0});
+        let mut st = State::new("t-dev");
+        let mut r = ResourceState::new("rds.db_instance", "eu-west-1", ResourceStatus::Ready);
+        r.id = Some("app".into());
+        r.observed = props.as_object().unwrap().clone();
+        st.resources.insert(replica.clone(), r);
+        let desired = vec![ResourceDecl::new(primary.clone())
+            .with("source", Value::Null)
+            .with("backup_retention_period", 7)
+            .moved_from(&replica)];
+        let moves = crate::apply_moves(&desired, &mut st);
+        let live = BTreeMap::from([(
+            primary.clone(),
+            Observed {
+                address: primary.clone(),
+                id: "app".into(),
+                arn: None,
+                properties: props.as_object().unwrap().clone(),
+            },
+        )]);
+        let mut p = plan(&desired, &st, &Live::Refreshed(live.clone()), &schemas).unwrap();
+        crate::note_moves(&mut p.changes, &moves);
+        let c = p.get(&primary).unwrap();
+        assert_eq!(c.action, Action::Update);
+        assert_eq!(p.summary().destroy, 0, "the replica is not deleted");
+        insta::assert_snapshot!(render(&p));
+
+        let repointed = vec![ResourceDecl::new(primary.clone())
+            .with("source", "arn:aws:rds:eu-west-1:1:db:app")
+            .with("backup_retention_period", 0)];
+        let p = plan(&repointed, &st, &Live::Refreshed(live), &schemas).unwrap();
+        let c = p.get(&primary).unwrap();
+        assert_eq!(c.action, Action::Replace(ReplaceOrder::DeleteFirst));
+        assert_eq!(c.reasons, vec!["source forces replacement".to_string()]);
     }
 
     #[test]

@@ -494,17 +494,18 @@ fn network(cx: &mut Ctx<'_>, cidr: &Ipv4Net, azs: u8) -> Vec<Address> {
     private_tables
 }
 
-/// The other regions of the spec with their CIDRs, primary first, then by name.
+/// The other regions of the spec with their CIDRs, by name: not by role, so that a failover
+/// (another primary) changes no peering and no network ACL rule.
 fn peers(spec: &Spec, region: &str) -> Vec<(String, Ipv4Net)> {
-    spec.region_names()
-        .into_iter()
-        .filter(|r| *r != region)
-        .filter_map(|r| Some((r.to_string(), spec.regions.get(r)?.cidr)))
+    spec.regions
+        .iter()
+        .filter(|(r, _)| *r != region)
+        .map(|(r, c)| (r.clone(), c.cidr))
         .collect()
 }
 
-/// The region's side of the full mesh. For each pair of regions, the one that comes first in
-/// `region_names` (the primary, else the first by name) requests and the other accepts:
+/// The region's side of the full mesh. For each pair of regions, the one first by name
+/// requests and the other accepts:
 /// - `ec2.vpc_peering_connection/<peer>` (requester) or `ec2.vpc_peering_accepter/<peer>`;
 /// - `ec2.vpc_peering_options/<peer>`: DNS resolution of the peer's private names, set by each
 ///   side in its own region once the connection is active;
@@ -513,7 +514,7 @@ fn peers(spec: &Spec, region: &str) -> Vec<(String, Ipv4Net)> {
 /// - `ec2.security_group_rule`s scoped to the peer's CIDR for what crosses the peering: the
 ///   database from its replicas' regions, Kafka from the regions it is mirrored to.
 fn peering(cx: &mut Ctx<'_>, private_tables: &[Address]) {
-    let order = cx.spec.region_names();
+    let order: Vec<&str> = cx.spec.regions.keys().map(String::as_str).collect();
     let me = order.iter().position(|r| *r == cx.region).unwrap_or(0);
     for (peer, peer_cidr) in peers(cx.spec, cx.region) {
         let them = order.iter().position(|r| *r == peer).unwrap_or(0);
@@ -876,13 +877,12 @@ fn monitoring(cx: &mut Ctx<'_>, m: &MonitoringSpec) {
         let primary = cx.spec.primary_region() == cx.region;
         let replica = db.replicas.iter().any(|r| r == cx.region);
         if primary || replica {
-            let (addr, ident) = if primary {
-                (cx.addr("rds.db_instance", "primary"), id.clone())
+            // Every region's instance has the stack's identifier (see `database`).
+            let ident = id.clone();
+            let addr = if primary {
+                cx.addr("rds.db_instance", "primary")
             } else {
-                (
-                    cx.addr("rds.db_instance", "replica"),
-                    format!("{id}-replica"),
-                )
+                cx.addr("rds.db_instance", "replica")
             };
             let dims = json!({"DBInstanceIdentifier": ident});
             alarms.push((
@@ -1079,8 +1079,12 @@ fn database(cx: &mut Ctx<'_>, db: &DatabaseSpec, azs: u8) {
         cx.push(d);
     }
     let d = if is_primary {
+        // A replica recorded in this region is this primary, promoted in place (a failover):
+        // it keeps its data and its identifier, and clearing its source promotes it.
         let mut d = ResourceDecl::new(primary.clone())
+            .moved_from(&cx.addr("rds.db_instance", "replica"))
             .with("identifier", id.clone())
+            .with("source_db_instance_identifier", Value::Null)
             .with("engine", engine)
             .with("engine_version", db.version.clone())
             .with("instance_class", db.instance_class.clone())
@@ -1112,9 +1116,10 @@ fn database(cx: &mut Ctx<'_>, db: &DatabaseSpec, azs: u8) {
     } else {
         // A replica is created from the primary's ARN with this region's key, subnet group
         // and parameter group. It can always be torn down with its region: no deletion
-        // protection, and a replica takes no final snapshot.
+        // protection, and a replica takes no final snapshot. It has the primary's identifier
+        // (identifiers are per region), so that promoting it keeps its name.
         ResourceDecl::new(cx.addr("rds.db_instance", "replica"))
-            .with("identifier", format!("{id}-replica"))
+            .with("identifier", id.clone())
             .with_ref("source_db_instance_identifier", &primary, "arn")
             .with("instance_class", db.instance_class.clone())
             .with_ref("kms_key_id", &key, "arn")
@@ -1327,6 +1332,75 @@ mod tests {
             .all(|o| !o.name.starts_with("ap-southeast-1.")));
     }
 
+    /// `destroy --region us-east-1 --force` on prod: eu-west-1 (where backups are copied, and a
+    /// replica lives) becomes the primary; its replica is the primary, promoted in place; the
+    /// Asia replica and mirror follow it; nothing is left in us-east-1 but CloudFront's
+    /// certificate.
+    #[test]
+    fn a_forced_teardown_of_the_primary_fails_over_first() {
+        let (without, to) = prod().without_region_failing_over("us-east-1").unwrap();
+        assert_eq!(to.as_deref(), Some("eu-west-1"));
+        assert_eq!(without.primary_region(), "eu-west-1");
+        let decls = expand(&without);
+        // Every reference names a declared resource.
+        let declared: Vec<&Address> = decls.iter().map(|d| &d.address).collect();
+        for d in &decls {
+            for dep in d.dependencies() {
+                assert!(declared.contains(&&dep), "{} needs {dep}", d.address);
+            }
+        }
+        let find = |a: &str| {
+            decls
+                .iter()
+                .find(|d| d.address.to_string() == a)
+                .unwrap_or_else(|| panic!("no {a}"))
+        };
+        let primary = find("eu-west-1/rds.db_instance/primary");
+        assert_eq!(
+            primary.moved_from,
+            ["eu-west-1/rds.db_instance/replica"
+                .parse::<Address>()
+                .unwrap()]
+        );
+        assert_eq!(
+            primary.properties["source_db_instance_identifier"],
+            Value::Null
+        );
+        assert_eq!(primary.properties["identifier"], "pyairtable-prod");
+        let replica = find("ap-southeast-1/rds.db_instance/replica");
+        let deps: Vec<String> = replica
+            .dependencies()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert!(
+            deps.contains(&"eu-west-1/rds.db_instance/primary".to_string()),
+            "{deps:?}"
+        );
+        assert!(find("ap-southeast-1/msk.replicator/from-eu-west-1")
+            .dependencies()
+            .iter()
+            .any(|d| d.to_string() == "eu-west-1/msk.cluster/main"));
+        let left: Vec<String> = decls
+            .iter()
+            .map(|d| d.address.to_string())
+            .filter(|a| a.starts_with("us-east-1/"))
+            .collect();
+        assert_eq!(
+            left,
+            [
+                "us-east-1/acm.certificate/edge",
+                "us-east-1/acm.certificate_validation/edge"
+            ]
+        );
+        // Not the primary without --force; not the last region either way.
+        assert!(prod().without_region("us-east-1").is_err());
+        let (only, _) = without
+            .without_region_failing_over("ap-southeast-1")
+            .unwrap();
+        assert!(only.without_region_failing_over("eu-west-1").is_err());
+    }
+
     #[test]
     fn prod_peers_every_pair_once() {
         let decls = expand(&prod());
@@ -1336,13 +1410,13 @@ mod tests {
         let names = |kind: &str| -> Vec<String> {
             of(kind).iter().map(|d| d.address.to_string()).collect()
         };
-        // The primary requests from both others; of the other two, the first by name.
+        // Of each pair, the first by name requests (the primary's expansion comes first).
         assert_eq!(
             names("ec2.vpc_peering_connection"),
             [
-                "us-east-1/ec2.vpc_peering_connection/ap-southeast-1",
-                "us-east-1/ec2.vpc_peering_connection/eu-west-1",
                 "ap-southeast-1/ec2.vpc_peering_connection/eu-west-1",
+                "ap-southeast-1/ec2.vpc_peering_connection/us-east-1",
+                "eu-west-1/ec2.vpc_peering_connection/us-east-1",
             ]
         );
         for a in of("ec2.vpc_peering_accepter") {

@@ -114,6 +114,101 @@ impl Spec {
             .collect()
     }
 
+    /// The spec failed over to `to`: `to` becomes the primary and the old primary a secondary.
+    ///
+    /// - the database's primary is `to` (its replica there is promoted); the old primary's
+    ///   region takes `to`'s place among the replicas; backups copied to `to` are copied to the
+    ///   old primary's region instead;
+    /// - a Kafka mirror from the old primary mirrors from `to`, and to the old primary instead
+    ///   of `to`;
+    /// - Origin Shield on the old primary moves to `to`;
+    /// - `dr.failover_order` loses `to` and ends with the old primary.
+    ///
+    /// Routing by location (`dns.routing.geolocation`) names regions, not roles: it stays.
+    /// Errors if `to` is not a secondary region of the spec.
+    pub fn failed_over(&self, to: &str) -> Result<Spec, String> {
+        let old = self.primary_region().to_string();
+        match self.regions.get(to) {
+            None => {
+                let known = self.region_names().join(", ");
+                return Err(format!(
+                    "region `{to}` is not in the spec (its regions are: {known})"
+                ));
+            }
+            Some(r) if r.role == Role::Primary => {
+                return Err(format!("region `{to}` is already the primary region"));
+            }
+            Some(_) => {}
+        }
+        let mut s = self.clone();
+        for (name, r) in s.regions.iter_mut() {
+            if *name == old {
+                r.role = Role::Secondary;
+            } else if name == to {
+                r.role = Role::Primary;
+            }
+        }
+        let swap = |r: &mut String| {
+            if r == to {
+                *r = old.clone();
+            }
+        };
+        if let Some(db) = s.database.as_mut() {
+            db.replicas.iter_mut().for_each(swap);
+            if let Some(copy) = db.backup.cross_region_copy.as_mut() {
+                swap(copy);
+            }
+        }
+        if let Some(m) = s.kafka.as_mut().and_then(|k| k.mirror.as_mut()) {
+            if m.from == old {
+                m.from = to.to_string();
+                m.to.iter_mut().for_each(swap);
+            }
+        }
+        if let Some(edge) = s.edge.as_mut() {
+            if edge.cloudfront.origin_shield_region.as_deref() == Some(old.as_str()) {
+                edge.cloudfront.origin_shield_region = Some(to.to_string());
+            }
+        }
+        if let Some(dr) = s.dr.as_mut() {
+            dr.failover_order.retain(|r| r != to && *r != old);
+            dr.failover_order.push(old.clone());
+        }
+        Ok(s)
+    }
+
+    /// `destroy --region R --force`: the spec without R even when R is the primary. The
+    /// primary then fails over first (see [`Spec::failed_over`]) to the region
+    /// [`crate::edge::failover_region`] names (or, when that region holds no database replica,
+    /// the first region that does), and the new primary is returned with the spec.
+    pub fn without_region_failing_over(
+        &self,
+        region: &str,
+    ) -> Result<(Spec, Option<String>), String> {
+        if self.primary_region() != region || !self.regions.contains_key(region) {
+            return Ok((self.without_region(region)?, None));
+        }
+        // The failover region, unless the database has a replica elsewhere and none there:
+        // the new primary keeps the data only where a replica is promoted.
+        let replicas: Vec<&str> = self
+            .database
+            .iter()
+            .flat_map(|db| db.replicas.iter().map(String::as_str))
+            .filter(|r| self.regions.contains_key(*r) && *r != region)
+            .collect();
+        let to = crate::edge::failover_region(self)
+            .filter(|r| replicas.is_empty() || replicas.contains(r))
+            .or_else(|| replicas.first().copied())
+            .map(str::to_string)
+            .ok_or_else(|| {
+                format!(
+                    "region `{region}` is the only region of the spec; destroy the whole stack instead"
+                )
+            })?;
+        let s = self.failed_over(&to)?.without_region(region)?;
+        Ok((s, Some(to)))
+    }
+
     /// The spec with one region removed (for `destroy --region R`): drops the region and every
     /// mention of it.
     ///

@@ -24,6 +24,11 @@ pub struct State {
     pub resources: BTreeMap<Address, ResourceState>,
     #[serde(default)]
     pub outputs: BTreeMap<String, serde_json::Value>,
+    /// The region that became the primary in a failover (`destroy --region <primary>
+    /// --force`), while the spec still names another: plans are made for the spec failed over
+    /// to it, until the spec names it too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failed_over_to: Option<String>,
 }
 
 impl State {
@@ -37,6 +42,7 @@ impl State {
             spec: None,
             resources: BTreeMap::new(),
             outputs: BTreeMap::new(),
+            failed_over_to: None,
         }
     }
 
@@ -48,6 +54,7 @@ impl State {
             && self.spec == other.spec
             && self.resources == other.resources
             && self.outputs == other.outputs
+            && self.failed_over_to == other.failed_over_to
     }
 }
 

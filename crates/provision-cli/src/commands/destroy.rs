@@ -13,6 +13,11 @@ pub struct Args {
     /// plans "the spec without this region".
     #[arg(long)]
     region: Option<String>,
+    /// With --region naming the primary region: fail over first (the database replica in the
+    /// failover region is promoted to primary, and everything that pointed at the primary is
+    /// pointed at it), then tear the region down.
+    #[arg(long, requires = "region")]
+    force: bool,
     /// Destroy without asking (required when standard input is not a terminal).
     #[arg(long)]
     yes: bool,
@@ -25,30 +30,55 @@ pub struct Args {
 
 pub async fn run(g: &Global, a: Args) -> Result<ExitCode> {
     let stack = context::pick_stack(g)?;
-    let (store, state) = context::open_state(g, &stack)?;
+    let (store, mut state) = context::open_state(g, &stack)?;
     let (desired, spec): (Vec<ResourceDecl>, Option<provision_spec::Spec>) = match &a.region {
         None => (Vec::new(), None),
         Some(region) => {
             let rec = state.spec.clone().with_context(|| {
                 format!("the state of {stack} records no spec; `destroy --region` needs it to plan the stack without {region}")
             })?;
-            let (loaded, _) = context::load_spec(&PathBuf::from(&rec.path))?;
-            let without = loaded
-                .spec
-                .without_region(region)
-                .map_err(|e| anyhow!("cannot tear down {region}: {e}"))?;
+            let (loaded, decls) = context::load_spec(&PathBuf::from(&rec.path))?;
+            // The spec as the stack stands (an earlier failover kept).
+            let (current, _) = context::effective_spec(&loaded, decls, &mut state)?;
+            let without = if a.force {
+                let (without, promoted) = current
+                    .without_region_failing_over(region)
+                    .map_err(|e| anyhow!("cannot tear down {region}: {e}"))?;
+                if let Some(to) = &promoted {
+                    eprintln!(
+                        "{region} is the primary region: {to} becomes the primary first (its database \
+                         replica is promoted), then {region} is torn down.\n{to} stays the primary \
+                         (the state records the failover): make it `role: primary` in {}.",
+                        rec.path
+                    );
+                    state.failed_over_to = Some(to.clone());
+                }
+                without
+            } else {
+                current.without_region(region).map_err(|e| {
+                    let hint = if current.primary_region() == region {
+                        " (or pass --force to fail over and tear it down in one step)"
+                    } else {
+                        ""
+                    };
+                    anyhow!("cannot tear down {region}: {e}{hint}")
+                })?
+            };
             (context::expand_checked(&without)?, Some(without))
         }
     };
+    // A replica promoted by a forced teardown is the new primary, recorded under its old address.
+    let moves = provision_plan::apply_moves(&desired, &mut state);
     let aws = context::aws();
     let cx = ReconcileContext {
         stack: stack.clone(),
     };
     eprintln!("Refreshing {} recorded resources…", state.resources.len());
     let live = provision_engine::refresh(&aws.registry, &cx, &state, &desired).await?;
-    let plan = provision_plan::plan(&desired, &state, &Live::Refreshed(live.clone()), &|k| {
+    let mut plan = provision_plan::plan(&desired, &state, &Live::Refreshed(live.clone()), &|k| {
         aws.registry.schema(k)
     })?;
+    provision_plan::note_moves(&mut plan.changes, &moves);
     let plan = context::narrow(plan, &a.select, provision_plan::Direction::Destroy)?;
     // A narrowed destroy leaves the rest of the stack: its outputs are those of the recorded
     // spec whose resources remain.
@@ -74,6 +104,7 @@ pub async fn run(g: &Global, a: Args) -> Result<ExitCode> {
         }
         (None, true) => format!("\nDo you really want to destroy every resource of {stack}?"),
     };
+    context::refuse_protected(&plan)?;
     if !context::confirm(&what, a.yes)? {
         eprintln!("Destroy cancelled.");
         return Ok(ExitCode::from(1));

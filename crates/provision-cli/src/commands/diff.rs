@@ -39,8 +39,10 @@ pub async fn run(g: &Global, a: Args) -> Result<ExitCode> {
     };
     let (loaded, decls) = context::load_spec(&spec_path)?;
     let stack_id = loaded.spec.stack_id();
-    let (_store, state) = context::open_state(g, &stack_id)?;
+    let (_store, mut state) = context::open_state(g, &stack_id)?;
     context::note_renamed_stack(g, &stack_id, &state, &loaded);
+    let (_, decls) = context::effective_spec(&loaded, decls, &mut state)?;
+    let moves = provision_plan::apply_moves(&decls, &mut state);
     let aws = context::aws();
     let live = if a.no_refresh {
         Live::FromState
@@ -55,7 +57,8 @@ pub async fn run(g: &Global, a: Args) -> Result<ExitCode> {
         Live::Refreshed(m) => provision_plan::drift(&state, m, &schema),
         Live::FromState => Vec::new(),
     };
-    let plan = provision_plan::plan(&decls, &state, &live, &schema)?;
+    let mut plan = provision_plan::plan(&decls, &state, &live, &schema)?;
+    provision_plan::note_moves(&mut plan.changes, &moves);
     let plan = context::narrow(plan, &a.select, provision_plan::Direction::Build)?;
     if a.json {
         let doc = provision_plan::plan_json(&plan, &drift, &stack_id);

@@ -26,6 +26,8 @@ pub async fn run(g: &Global, a: Args) -> Result<ExitCode> {
     let stack_id = loaded.spec.stack_id();
     let (store, mut state) = context::open_state(g, &stack_id)?;
     context::note_renamed_stack(g, &stack_id, &state, &loaded);
+    let (spec, decls) = context::effective_spec(&loaded, decls, &mut state)?;
+    let moves = provision_plan::apply_moves(&decls, &mut state);
     let aws = context::aws();
     let cx = ReconcileContext {
         stack: stack_id.clone(),
@@ -37,13 +39,15 @@ pub async fn run(g: &Global, a: Args) -> Result<ExitCode> {
     let drift = provision_plan::drift(&state, &live, &|k| aws.registry.schema(k));
     let mut refreshed = state.clone();
     provision_engine::record_refresh(&mut refreshed, &live, &decls);
-    let plan = provision_plan::plan(&decls, &refreshed, &Live::Refreshed(live.clone()), &|k| {
-        aws.registry.schema(k)
-    })?;
+    let mut plan =
+        provision_plan::plan(&decls, &refreshed, &Live::Refreshed(live.clone()), &|k| {
+            aws.registry.schema(k)
+        })?;
+    provision_plan::note_moves(&mut plan.changes, &moves);
     let plan = context::narrow(plan, &a.select, provision_plan::Direction::Build)?;
     print!("{}", provision_plan::render_drift(&drift));
     print!("{}", provision_plan::render(&plan));
-    let outputs = provision_spec::outputs(&loaded.spec);
+    let outputs = provision_spec::outputs(&spec);
     if !plan.has_changes() {
         state = refreshed;
         state.spec = Some(context::spec_record(&loaded));
@@ -52,6 +56,7 @@ pub async fn run(g: &Global, a: Args) -> Result<ExitCode> {
         context::print_outputs(&state.outputs);
         return Ok(ExitCode::SUCCESS);
     }
+    context::refuse_protected(&plan)?;
     if !context::confirm("\nDo you want to apply these changes?", a.yes)? {
         eprintln!("Apply cancelled.");
         return Ok(ExitCode::from(1));
@@ -68,7 +73,7 @@ pub async fn run(g: &Global, a: Args) -> Result<ExitCode> {
         state,
         context::RunSettings {
             parallelism: a.parallelism,
-            timeouts: context::timeouts(Some(&loaded.spec)),
+            timeouts: context::timeouts(Some(&spec)),
             outputs: Some(outputs),
         },
     )

@@ -27,7 +27,9 @@ static SCHEMA: KindSchema = KindSchema {
     kind: "rds.db_instance",
     fields: &[
         FieldSchema::force_new("identifier"),
-        FieldSchema::force_new("source_db_instance_identifier"),
+        // Clearing it promotes the replica in place (PromoteReadReplica); a new source needs
+        // a new replica.
+        FieldSchema::force_new("source_db_instance_identifier").cleared_in_place(),
         FieldSchema::force_new("engine"),
         FieldSchema::mutable("engine_version"),
         FieldSchema::mutable("instance_class"),
@@ -58,6 +60,14 @@ static SCHEMA: KindSchema = KindSchema {
     replace_order: ReplaceOrder::DeleteFirst,
     taggable: true,
 };
+
+/// Where a promotion stands (see `Instance::promotion`).
+enum Promotion {
+    /// A step was taken or is under way: the live properties, to be waited for.
+    Wait(Props),
+    /// Promoted and available: the live properties.
+    Done(Props),
+}
 
 const FINAL_SNAPSHOT_TAG: &str = "provision:final-snapshot";
 const MASTER_SECRET_TAG: &str = "provision:master-secret";
@@ -241,6 +251,47 @@ impl Instance {
         }
     }
 
+    /// One step of promoting the read replica `id` (its desired source cleared): while it is
+    /// not `available`, nothing (wait); once it is, PromoteReadReplica with the desired backup
+    /// settings (wait again: the modifications that follow are refused meanwhile); once it
+    /// is a standalone instance and available, its live properties, for the rest of the
+    /// update. The engine waits for readiness between steps and calls `update` again while
+    /// the source is still set. Repeatable: an interrupted run's promotion is only waited for.
+    async fn promotion(
+        &self,
+        client: &Client,
+        region: &str,
+        id: &str,
+        desired: &Props,
+    ) -> Result<Promotion, ReconcileError> {
+        let Some(d) = self.one(region, id).await? else {
+            return Err(ReconcileError::new(
+                ErrorClass::NotFound,
+                format!("DB instance {id} is gone"),
+            ));
+        };
+        let available = d.db_instance_status() == Some("available");
+        if d.read_replica_source_db_instance_identifier().is_none() && available {
+            return Ok(Promotion::Done(props_of(&d)));
+        }
+        if d.read_replica_source_db_instance_identifier().is_some() && available {
+            tracing::info!(
+                instance = id,
+                region,
+                "promoting the read replica to primary"
+            );
+            client
+                .promote_read_replica()
+                .db_instance_identifier(id)
+                .set_backup_retention_period(i(desired, "backup_retention_period"))
+                .set_preferred_backup_window(opt_s(desired, "preferred_backup_window"))
+                .send()
+                .await
+                .map_err(err)?;
+        }
+        Ok(Promotion::Wait(props_of(&d)))
+    }
+
     async fn one(&self, region: &str, name: &str) -> Result<Option<DbInstance>, ReconcileError> {
         let client = client(&self.0, region).await;
         Ok(Self::describe(&client, vec![name.to_string()])
@@ -262,14 +313,21 @@ impl Reconciler for Instance {
         region: &str,
         targets: &[Target],
     ) -> Result<Vec<Observed>, ReconcileError> {
-        let names: Vec<(Address, String)> = targets
+        let names: Vec<(Address, String, bool)> = targets
             .iter()
-            .filter_map(|t| Some((t.address.clone(), crate::name_of(t, "identifier")?)))
+            .filter_map(|t| {
+                Some((
+                    t.address.clone(),
+                    crate::name_of(t, "identifier")?,
+                    t.id.is_some(),
+                ))
+            })
             .collect();
         let client = client(&self.0, region).await;
-        let found = Self::describe(&client, names.iter().map(|(_, n)| n.clone()).collect()).await?;
+        let found =
+            Self::describe(&client, names.iter().map(|(_, n, _)| n.clone()).collect()).await?;
         let mut out = Vec::new();
-        for (address, name) in names {
+        for (address, name, recorded) in names {
             let Some(d) = found
                 .iter()
                 .find(|d| d.db_instance_identifier() == Some(name.as_str()))
@@ -279,7 +337,10 @@ impl Reconciler for Instance {
             if d.db_instance_status() == Some("deleting") {
                 continue;
             }
-            if address_tag(&tags_of(d.tag_list())).is_some_and(|a| a != address) {
+            // Found by name only, an instance tagged for another address is not this one. A
+            // recorded one is, whatever its tag says: a promoted replica moves to the
+            // primary's address (its tag follows at the update).
+            if !recorded && address_tag(&tags_of(d.tag_list())).is_some_and(|a| a != address) {
                 continue;
             }
             out.push(Observed {
@@ -383,7 +444,29 @@ impl Reconciler for Instance {
         desired: &Props,
     ) -> Result<Observed, ReconcileError> {
         let client = client(&self.0, region).await;
-        let o = &observed.properties;
+        let promote = desired.contains_key("source_db_instance_identifier")
+            && opt_s(desired, "source_db_instance_identifier").is_none()
+            && opt_s(&observed.properties, "source_db_instance_identifier").is_some();
+        let promoted;
+        let o = if promote {
+            match self
+                .promotion(&client, region, &observed.id, desired)
+                .await?
+            {
+                Promotion::Wait(properties) => {
+                    return Ok(Observed {
+                        properties,
+                        ..observed.clone()
+                    })
+                }
+                Promotion::Done(properties) => {
+                    promoted = properties;
+                    &promoted
+                }
+            }
+        } else {
+            &observed.properties
+        };
         let changed: Vec<&str> = MODIFIABLE
             .iter()
             .copied()
