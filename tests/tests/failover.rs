@@ -251,3 +251,91 @@ async fn the_primary_region_fails_over_then_goes_and_comes_back_as_a_secondary()
         .unwrap();
     });
 }
+
+/// The same on a network and a database alone, in lifecycle mode: the promotion is `modifying`
+/// for a few describes, as on AWS, so the update goes in steps (promote, wait until available,
+/// then the primary's settings and the new master password in one modification). With no
+/// `dr` and no backup copy, the failover region is the first secondary by name.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_promotion_that_takes_time_is_waited_for_between_steps() {
+    let emu = Emulator::start_with_lifecycle(2);
+    let p = Provision::new(&emu.endpoint);
+    let dev = std::fs::read_to_string(repo_root().join(DEV)).unwrap();
+    let database = dev
+        .split_once("\ndatabase:")
+        .and_then(|(_, rest)| rest.split_once("\ncache:"))
+        .map(|(db, _)| format!("database:{db}\n"))
+        .expect("specs/dev.yaml has a `database` section before its cache");
+    let dir = tempfile::tempdir().unwrap();
+    let spec = dir.path().join("db.yaml");
+    std::fs::write(&spec, format!("{}{database}", dev_network())).unwrap();
+    let spec = spec.to_str().unwrap();
+    let stack = "pyairtable-dev";
+    let (new, other) = ("ap-southeast-1", "eu-west-1");
+    p.ok(&["up", spec, "--yes"]);
+    let instance = |region: &'static str| {
+        let emu = &emu;
+        async move {
+            let out = emu
+                .rds(region)
+                .await
+                .describe_db_instances()
+                .db_instance_identifier(stack)
+                .send()
+                .await
+                .unwrap();
+            let d = &out.db_instances()[0];
+            (
+                d.db_instance_arn().unwrap().to_string(),
+                d.read_replica_source_db_instance_identifier()
+                    .map(str::to_string),
+            )
+        }
+    };
+    let (new_arn, source) = instance(new).await;
+    assert!(source.is_some());
+
+    let out = p.ok(&["destroy", "--region", "us-east-1", "--force", "--yes"]);
+    assert!(
+        out.stderr
+            .contains(&format!("{new} becomes the primary first")),
+        "{out:?}"
+    );
+    assert!(
+        out.stderr.contains("is modifying"),
+        "no wait for the promotion: {out:?}"
+    );
+    assert_eq!(instance(new).await, (new_arn.clone(), None));
+    assert_eq!(instance(other).await.1.as_deref(), Some(new_arn.as_str()));
+    // The promoted instance takes its master password from its region's own secret now, and
+    // its tag names its new address.
+    let state = p.state(stack);
+    let secret = state.resources[&format!("{new}/secretsmanager.secret/db-master")
+        .parse()
+        .unwrap()]
+        .arn
+        .clone()
+        .unwrap();
+    let tags = emu
+        .rds(new)
+        .await
+        .list_tags_for_resource()
+        .resource_name(&new_arn)
+        .send()
+        .await
+        .unwrap();
+    let tag = |k: &str| {
+        tags.tag_list()
+            .iter()
+            .find(|t| t.key() == Some(k))
+            .and_then(|t| t.value())
+            .map(str::to_string)
+    };
+    assert_eq!(tag("provision:master-secret"), Some(secret));
+    assert_eq!(
+        tag("provision:address"),
+        Some(format!("{new}/rds.db_instance/primary"))
+    );
+    let again = p.ok(&["destroy", "--region", "us-east-1", "--force", "--yes"]);
+    assert!(again.stdout.contains("Nothing to destroy."), "{again:?}");
+}

@@ -474,7 +474,20 @@ impl Reconciler for Instance {
             .collect();
         let sgs_changed = desired.contains_key("vpc_security_group_ids")
             && !same_set(o, desired, "vpc_security_group_ids");
-        if !changed.is_empty() || sgs_changed {
+        // A new master secret: its password goes in the same ModifyDBInstance as the rest (a
+        // second call would meet the instance `modifying` after the first).
+        let new_secret = if desired.contains_key("master_password_secret_arn")
+            && differs(o, desired, "master_password_secret_arn")
+        {
+            opt_s(desired, "master_password_secret_arn")
+        } else {
+            None
+        };
+        let password = match &new_secret {
+            Some(arn) => Some(master_password(&self.0, region, arn).await?),
+            None => None,
+        };
+        if !changed.is_empty() || sgs_changed || password.is_some() {
             let has = |k: &str| changed.contains(&k);
             let bool_of = |k: &str| has(k).then(|| b(desired, k, false));
             client
@@ -529,32 +542,20 @@ impl Reconciler for Instance {
                 .set_vpc_security_group_ids(
                     sgs_changed.then(|| strings(desired, "vpc_security_group_ids")),
                 )
+                .set_master_user_password(password)
                 .send()
                 .await
                 .map_err(err)?;
         }
-        if desired.contains_key("master_password_secret_arn")
-            && differs(o, desired, "master_password_secret_arn")
-        {
-            if let Some(arn) = opt_s(desired, "master_password_secret_arn") {
-                let password = master_password(&self.0, region, &arn).await?;
+        if let Some(arn) = &new_secret {
+            if let Some(instance) = &observed.arn {
                 client
-                    .modify_db_instance()
-                    .db_instance_identifier(&observed.id)
-                    .apply_immediately(true)
-                    .master_user_password(password)
+                    .add_tags_to_resource()
+                    .resource_name(instance)
+                    .tags(Tag::builder().key(MASTER_SECRET_TAG).value(arn).build())
                     .send()
                     .await
                     .map_err(err)?;
-                if let Some(instance) = &observed.arn {
-                    client
-                        .add_tags_to_resource()
-                        .resource_name(instance)
-                        .tags(Tag::builder().key(MASTER_SECRET_TAG).value(&arn).build())
-                        .send()
-                        .await
-                        .map_err(err)?;
-                }
             }
         }
         sync_tags(
