@@ -248,27 +248,9 @@ pub async fn check_edge(emu: &Emulator, p: &Provision, e: &Expected<'_>) -> Edge
     assert!(headers.content_type_options().is_some());
     assert!(headers.frame_options().is_some());
     assert!(headers.referrer_policy().is_some());
-    let rate = |acl: &aws_sdk_wafv2::types::WebAcl| {
-        acl.rules()
-            .iter()
-            .find_map(|r| r.statement()?.rate_based_statement().map(|s| s.limit()))
-    };
-    let waf = emu.wafv2("us-east-1").await;
-    let (name, id) = {
-        let rest = acl_arn.split_once("/webacl/").unwrap().1;
-        let (n, i) = rest.rsplit_once('/').unwrap();
-        (n.to_string(), i.to_string())
-    };
-    let get_acl = || {
-        waf.get_web_acl()
-            .scope(aws_sdk_wafv2::types::Scope::Cloudfront)
-            .name(&name)
-            .id(&id)
-            .send()
-    };
-    let acl = get_acl().await.unwrap();
-    let acl = acl.web_acl().unwrap();
-    assert_eq!(rate(acl), Some(e.rate));
+    let acl = cloudfront_web_acl(emu, &acl_arn).await;
+    let acl = &acl;
+    assert_eq!(rate_limit(acl), Some(e.rate));
     let managed: Vec<&str> = acl
         .rules()
         .iter()
@@ -410,4 +392,28 @@ pub async fn cloudfront_origins(emu: &Emulator, id: &str) -> Vec<String> {
         .unwrap_or_default();
     ids.sort();
     ids
+}
+
+/// The CLOUDFRONT-scope web ACL with this ARN, as GetWebACL answers it.
+pub async fn cloudfront_web_acl(emu: &Emulator, arn: &str) -> aws_sdk_wafv2::types::WebAcl {
+    let rest = arn.split_once("/webacl/").unwrap().1;
+    let (name, id) = rest.rsplit_once('/').unwrap();
+    let out = emu
+        .wafv2("us-east-1")
+        .await
+        .get_web_acl()
+        .scope(aws_sdk_wafv2::types::Scope::Cloudfront)
+        .name(name)
+        .id(id)
+        .send()
+        .await
+        .unwrap();
+    out.web_acl().unwrap().clone()
+}
+
+/// The limit of a web ACL's rate-based rule.
+pub fn rate_limit(acl: &aws_sdk_wafv2::types::WebAcl) -> Option<i64> {
+    acl.rules()
+        .iter()
+        .find_map(|r| r.statement()?.rate_based_statement().map(|s| s.limit()))
 }

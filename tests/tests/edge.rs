@@ -7,7 +7,7 @@
 //! through CloudFront's ETag), and destroyed with nothing left.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use provision_tests::edge::{check_edge, Expected};
+use provision_tests::edge::{check_edge, cloudfront_web_acl, rate_limit, Expected};
 use provision_tests::*;
 use std::path::{Path, PathBuf};
 
@@ -78,24 +78,6 @@ async fn the_edge_is_built_changed_in_place_and_torn_down() {
     let dist_id = edge.distribution;
     let acl_arn = edge.web_acl;
     let cf = emu.cloudfront().await;
-    let waf = emu.wafv2("us-east-1").await;
-    let (name, id) = {
-        let rest = acl_arn.split_once("/webacl/").unwrap().1;
-        let (n, i) = rest.rsplit_once('/').unwrap();
-        (n.to_string(), i.to_string())
-    };
-    let get_acl = || {
-        waf.get_web_acl()
-            .scope(aws_sdk_wafv2::types::Scope::Cloudfront)
-            .name(&name)
-            .id(&id)
-            .send()
-    };
-    let rate = |acl: &aws_sdk_wafv2::types::WebAcl| {
-        acl.rules()
-            .iter()
-            .find_map(|r| r.statement()?.rate_based_statement().map(|s| s.limit()))
-    };
 
     let diff = p.run(&["diff", first, "--detailed-exitcode"]);
     assert_eq!(diff.code, 0, "{diff:?}");
@@ -118,8 +100,8 @@ async fn the_edge_is_built_changed_in_place_and_torn_down() {
     let after = p.ids("pyairtable-dev");
     assert_eq!(after["global/cloudfront.distribution/main"], dist_id);
     assert_eq!(after["global/wafv2.web_acl/edge"], acl_arn);
-    let acl = get_acl().await.unwrap();
-    assert_eq!(rate(acl.web_acl().unwrap()), Some(3000));
+    let acl = cloudfront_web_acl(&emu, &acl_arn).await;
+    assert_eq!(rate_limit(&acl), Some(3000));
     let got = cf.get_distribution().id(&dist_id).send().await.unwrap();
     let pages: Vec<String> = got
         .distribution()

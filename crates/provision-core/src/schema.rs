@@ -69,6 +69,10 @@ impl FieldSchema {
         self.cleared_in_place = true;
         self
     }
+    /// Whether `value` (a desired value; None when absent) clears this field in place.
+    pub fn cleared_by(&self, value: Option<&serde_json::Value>) -> bool {
+        self.cleared_in_place && value.is_none_or(serde_json::Value::is_null)
+    }
     /// This field's value is a secret: printed as `(sensitive)`.
     pub const fn sensitive(mut self) -> Self {
         self.sensitive = true;

@@ -215,7 +215,7 @@ fn differs(
             f.mode == provision_core::FieldMode::Mutable
                 // A force-new field cleared in place (a replica's source, cleared by its
                 // promotion) is reached by update steps too.
-                || (f.cleared_in_place && desired.get(f.name).is_none_or(Value::is_null))
+                || f.cleared_by(desired.get(f.name))
         })
         .filter(|f| desired.contains_key(f.name))
         .any(|f| {

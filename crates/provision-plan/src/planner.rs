@@ -307,18 +307,13 @@ fn diff_fields(
             after: after.cloned(),
             forces_replacement: match f.mode {
                 // Clearing a read replica's source promotes it in place.
-                FieldMode::ForceNew => !(f.cleared_in_place && is_cleared(after)),
+                FieldMode::ForceNew => !f.cleared_by(after),
                 FieldMode::WriteOnly => true,
                 _ => false,
             },
         });
     }
     out
-}
-
-/// Whether a desired value removes the field's value.
-fn is_cleared(v: Option<&Value>) -> bool {
-    matches!(v, None | Some(Value::Null))
 }
 
 pub use provision_core::value::same;

@@ -264,7 +264,11 @@ impl Instance {
         id: &str,
         desired: &Props,
     ) -> Result<Promotion, ReconcileError> {
-        let Some(d) = self.one(region, id).await? else {
+        let found = Self::describe(client, vec![id.to_string()]).await?;
+        let Some(d) = found
+            .into_iter()
+            .find(|d| d.db_instance_identifier() == Some(id))
+        else {
             return Err(ReconcileError::new(
                 ErrorClass::NotFound,
                 format!("DB instance {id} is gone"),
