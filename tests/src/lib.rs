@@ -27,14 +27,9 @@ pub fn binary() -> PathBuf {
     BIN.get_or_init(|| {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let status = Command::new(cargo)
-            .args([
-                "build",
-                "--quiet",
-                "-p",
-                "provision-cli",
-                "--bin",
-                "provision",
-            ])
+            // The package selection of scripts/build: the SDK crates built for the tests
+            // serve, where `-p provision-cli` would build them all again (see there).
+            .args(["build", "--quiet", "--workspace", "--bins", "--examples"])
             .current_dir(repo_root())
             .status()
             .expect("run cargo build");

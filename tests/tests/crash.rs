@@ -75,7 +75,7 @@ fn up_killed_late_converges_without_duplicates_or_orphans() {
 }
 
 /// The points in `CRASH_POINTS` (comma-separated call counts), to replay a failure the
-/// schedule found: `CRASH_POINTS=237 cargo test -p provision-tests --test crash -- --ignored`.
+/// schedule found: `CRASH_POINTS=237 cargo test --workspace --test crash -- --ignored`.
 #[test]
 #[ignore = "replays the kill points named in CRASH_POINTS"]
 fn up_killed_at_the_points_in_crash_points() {
