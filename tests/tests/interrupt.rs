@@ -103,8 +103,24 @@ fn a_second_sigint_quits_at_once_and_the_next_run_recovers() {
     let mut child = p.spawn_logged(&["up", "specs/dev.yaml", "--yes"], &log);
     after_calls(&emu, &mut child, 25);
     signal(&child, "INT");
-    // Apart, so the two are not merged into one delivery.
-    std::thread::sleep(Duration::from_millis(200));
+    // The second once the first is handled, as a person presses Ctrl-C again on seeing its
+    // message: two signals that land before the first is read are one delivery (signals
+    // coalesce), which a fixed pause did not rule out on a loaded machine.
+    let started = Instant::now();
+    while !std::fs::read_to_string(&log)
+        .unwrap_or_default()
+        .contains("interrupted: no new operations start")
+    {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "up ended before it said it was interrupted"
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "no word of the interrupt"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
     signal(&child, "INT");
     let code = exit_code(&mut child);
     let stderr = std::fs::read_to_string(&log).unwrap();

@@ -273,7 +273,7 @@ pub fn refuse_protected(plan: &provision_core::Plan) -> Result<()> {
         })
         .collect();
     bail!(
-        "refusing to apply: this plan deletes what has deletion protection:\n{}\nSet `deletion_protection: false` for it in the spec and run `provision up` first; nothing was changed",
+        "refusing to apply: this plan deletes what has deletion protection:\n{}\nOnce its data is safe, turn its deletion protection off: in the spec (`deletion_protection: false`, then `provision up`) where the spec protects it, or else in AWS (the old primary database after a failover, say); or leave it outside provision with `provision state rm ADDRESS`. Nothing was changed.",
         list.join("\n")
     )
 }

@@ -48,6 +48,9 @@ enum Command {
     Diff(commands::diff::Args),
     /// Tear down the whole stack, or one region (repairing what the others held of it).
     Destroy(commands::destroy::Args),
+    /// Make a secondary region the primary (its database replica is promoted), without a call
+    /// to the old primary region; the next `up` makes that region a secondary.
+    Failover(commands::failover::Args),
     /// Parse and validate a spec. Makes no AWS call.
     Validate(commands::validate::Args),
     /// Print the resource graph (DOT, or SVG with Graphviz installed).
@@ -97,6 +100,7 @@ fn main() -> ExitCode {
             Command::Up(a) => commands::up::run(&global, a).await,
             Command::Diff(a) => commands::diff::run(&global, a).await,
             Command::Destroy(a) => commands::destroy::run(&global, a).await,
+            Command::Failover(a) => commands::failover::run(&global, a).await,
             Command::Validate(a) => commands::validate::run(&global, a),
             Command::Graph(a) => commands::graph::run(&global, a),
             Command::Output(a) => commands::output::run(&global, a),

@@ -13,4 +13,4 @@ pub use json::{plan_json, PLAN_FORMAT_VERSION};
 pub use moves::{apply_moves, note_moves, Move};
 pub use planner::{plan, same, Live, PlanError};
 pub use render::{render, render_drift};
-pub use select::{select, Direction, SelectError, Selected, Selection};
+pub use select::{hold_region, select, Direction, SelectError, Selected, Selection};

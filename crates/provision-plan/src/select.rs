@@ -131,6 +131,53 @@ pub fn select(plan: Plan, sel: &Selection, direction: Direction) -> Result<Selec
     })
 }
 
+/// Hold a region where it stands, for `failover` (the old primary region may be unreachable):
+/// its changes leave the plan, and so does every change that needs one of them built, updated
+/// or replaced first, transitively. A deletion held there holds nothing elsewhere: what
+/// depended on the old object does not need it gone. The region's unchanged resources stay in
+/// the plan as no-ops, so that references to them still resolve.
+pub fn hold_region(plan: Plan, region: &str) -> Selected {
+    let mut held: BTreeMap<Address, Action> = plan
+        .changes
+        .iter()
+        .filter(|c| c.action != Action::NoOp && c.address.region() == region)
+        .map(|c| (c.address.clone(), c.action))
+        .collect();
+    loop {
+        let more: Vec<(Address, Action)> = plan
+            .changes
+            .iter()
+            .filter(|c| c.action != Action::NoOp && !held.contains_key(&c.address))
+            .filter(|c| {
+                c.depends_on
+                    .iter()
+                    .any(|d| held.get(d).is_some_and(|a| *a != Action::Delete))
+            })
+            .map(|c| (c.address.clone(), c.action))
+            .collect();
+        if more.is_empty() {
+            break;
+        }
+        held.extend(more);
+    }
+    let mut left_out = Vec::new();
+    let changes = plan
+        .changes
+        .into_iter()
+        .filter(|c| {
+            let kept = !held.contains_key(&c.address);
+            if !kept {
+                left_out.push(c.address.clone());
+            }
+            kept
+        })
+        .collect();
+    Selected {
+        plan: Plan { changes },
+        left_out,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -303,6 +350,76 @@ mod tests {
                 pattern: "us-east-1/ec2.sub".into()
             }
         );
+    }
+
+    /// A failover to eu-west-1 with us-east-1 held: the old primary's deletion and the new
+    /// replica in us-east-1 stay out, and so does what needs that replica (its lag alarm in
+    /// eu-west-1, say); the Asia replica's replacement goes ahead although its old object
+    /// depended on the held primary, and so does the promotion.
+    #[test]
+    fn a_held_region_keeps_its_changes_and_what_needs_them_out() {
+        let mut old_asia = change(
+            "ap-southeast-1/rds.db_instance/replica",
+            Action::Replace(provision_core::ReplaceOrder::DeleteFirst),
+            &["eu-west-1/rds.db_instance/primary"],
+        );
+        old_asia.recorded_depends_on = vec!["us-east-1/rds.db_instance/primary".parse().unwrap()];
+        let p = Plan {
+            changes: vec![
+                change("us-east-1/ec2.vpc/main", Action::NoOp, &[]),
+                change(
+                    "us-east-1/rds.db_instance/primary",
+                    Action::Delete,
+                    &["us-east-1/ec2.vpc/main"],
+                ),
+                change("eu-west-1/rds.db_instance/primary", Action::Update, &[]),
+                change(
+                    "us-east-1/rds.db_instance/replica",
+                    Action::Create,
+                    &[
+                        "eu-west-1/rds.db_instance/primary",
+                        "us-east-1/ec2.vpc/main",
+                    ],
+                ),
+                change(
+                    "eu-west-1/cloudwatch.alarm/us-lag",
+                    Action::Create,
+                    &["us-east-1/rds.db_instance/replica"],
+                ),
+                change(
+                    "global/route53.record/failover",
+                    Action::Update,
+                    &["us-east-1/ec2.vpc/main"],
+                ),
+                old_asia,
+            ],
+        };
+        let s = hold_region(p, "us-east-1");
+        assert_eq!(
+            kept(&s),
+            [
+                "eu-west-1/rds.db_instance/primary",
+                "global/route53.record/failover",
+                "ap-southeast-1/rds.db_instance/replica"
+            ]
+        );
+        assert_eq!(
+            s.left_out
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>(),
+            [
+                "us-east-1/rds.db_instance/primary",
+                "us-east-1/rds.db_instance/replica",
+                "eu-west-1/cloudwatch.alarm/us-lag"
+            ]
+        );
+        // The held region's unchanged resources stay, for references.
+        assert!(s
+            .plan
+            .changes
+            .iter()
+            .any(|c| c.address.to_string() == "us-east-1/ec2.vpc/main"));
     }
 
     #[test]

@@ -1117,8 +1117,12 @@ fn database(cx: &mut Ctx<'_>, db: &DatabaseSpec, azs: u8) {
         // A replica is created from the primary's ARN with this region's key, subnet group
         // and parameter group. It can always be torn down with its region: no deletion
         // protection, and a replica takes no final snapshot. It has the primary's identifier
-        // (identifiers are per region), so that promoting it keeps its name.
+        // (identifiers are per region), so that promoting it keeps its name. A primary
+        // recorded in this region (the old one, after a failover away from it) is this replica
+        // now: the same name, so it goes before the replica is made (a replacement, which its
+        // deletion protection holds back until a person lifts it).
         ResourceDecl::new(cx.addr("rds.db_instance", "replica"))
+            .moved_from(&cx.addr("rds.db_instance", "primary"))
             .with("identifier", id.clone())
             .with_ref("source_db_instance_identifier", &primary, "arn")
             .with("instance_class", db.instance_class.clone())

@@ -1,5 +1,6 @@
 pub mod destroy;
 pub mod diff;
+pub mod failover;
 pub mod graph;
 pub mod output;
 pub mod state;

@@ -153,6 +153,11 @@ fn record_set(p: &Props) -> Result<ResourceRecordSet, ReconcileError> {
 fn props_of(rr: &ResourceRecordSet, zone: &str, desired: Option<&Props>) -> Props {
     let want = |k: &str| desired.and_then(|d| d.get(k));
     let mut p = Props::new();
+    // `/hostedzone/Z…` (as the console and the API spell it) and `Z…` are the same zone.
+    let zone = want("zone_id")
+        .and_then(Value::as_str)
+        .filter(|z| bare_id(z) == zone)
+        .unwrap_or(zone);
     p.insert("zone_id".into(), zone.into());
     p.insert(
         "name".into(),
@@ -506,6 +511,14 @@ mod tests {
         }
         assert!(Key::of_desired(&spec).unwrap().matches(&listed));
         assert_eq!(props_of(&listed, "Z0ABC", Some(&spec)), spec);
+        // A zone id given with its `/hostedzone/` prefix is the same zone, not a change of
+        // zone (which would replace the record at every `up`).
+        let mut prefixed = spec.clone();
+        prefixed.insert("zone_id".into(), "/hostedzone/Z0ABC".into());
+        assert_eq!(props_of(&listed, "Z0ABC", Some(&prefixed)), prefixed);
+        let mut other = spec.clone();
+        other.insert("zone_id".into(), "/hostedzone/Z0XYZ".into());
+        assert_eq!(props_of(&listed, "Z0ABC", Some(&other))["zone_id"], "Z0ABC");
     }
 
     #[test]
