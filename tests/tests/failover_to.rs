@@ -1,4 +1,4 @@
-//! `provision failover --to REGION`: failover in one command. The replica in REGION is promoted
+//! `provision failover [--to REGION]`: failover in one command. The replica in REGION is promoted
 //! in place and everything that pointed at the primary region points at REGION, with no call to
 //! the old primary region, which may be down. Once it answers again, `up` makes it a secondary;
 //! its old primary instance has deletion protection, so `up` refuses until a person lifts it.
@@ -111,8 +111,15 @@ async fn failover_promotes_the_replica_without_a_call_to_the_old_primary_region(
     assert!(refused.stderr.contains("not in the spec"), "{refused:?}");
     assert!(emu.calls().is_empty(), "{:?}", emu.calls());
 
+    // Without --to: the spec's failover region, the first of `dr.failover_order`.
     emu.reset_calls();
-    let out = p.ok(&["failover", "--to", "eu-west-1", "--yes"]);
+    let out = p.ok(&["failover", "--yes"]);
+    assert!(
+        out.stderr
+            .contains("eu-west-1 becomes the primary region; us-east-1 is held as it stands")
+            && out.stderr.contains("(RTO 30 min)"),
+        "{out:?}"
+    );
     assert!(
         out.stdout
             .contains("eu-west-1/rds.db_instance/primary will be updated in place")

@@ -1341,6 +1341,34 @@ mod tests {
     /// Asia replica and mirror follow it; nothing is left in us-east-1 but CloudFront's
     /// certificate.
     #[test]
+    fn the_failover_target_follows_the_dr_order_among_the_replicas() {
+        let mut spec = prod();
+        assert_eq!(spec.failover_target().as_deref(), Some("eu-west-1"));
+        let dr = spec.dr.as_mut().unwrap();
+        dr.failover_order = vec!["ap-southeast-1".into(), "eu-west-1".into()];
+        assert_eq!(spec.failover_target().as_deref(), Some("ap-southeast-1"));
+        // A first choice without a replica gives way to the next region in the order that has
+        // one.
+        spec.database.as_mut().unwrap().replicas = vec!["eu-west-1".into()];
+        assert_eq!(spec.failover_target().as_deref(), Some("eu-west-1"));
+        spec.database = None;
+        assert_eq!(spec.failover_target().as_deref(), Some("ap-southeast-1"));
+        // After a failover, the old primary region's replica names the primary there as moved-from,
+        // so that its old primary is replaced by the replica, never kept beside it.
+        let decls = expand(&prod().failed_over("eu-west-1").unwrap());
+        let replica = decls
+            .iter()
+            .find(|d| d.address.to_string() == "us-east-1/rds.db_instance/replica")
+            .unwrap();
+        assert_eq!(
+            replica.moved_from,
+            ["us-east-1/rds.db_instance/primary"
+                .parse::<Address>()
+                .unwrap()]
+        );
+    }
+
+    #[test]
     fn a_forced_teardown_of_the_primary_fails_over_first() {
         let (without, to) = prod().without_region_failing_over("us-east-1").unwrap();
         assert_eq!(to.as_deref(), Some("eu-west-1"));

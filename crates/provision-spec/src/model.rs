@@ -188,25 +188,37 @@ impl Spec {
         if self.primary_region() != region || !self.regions.contains_key(region) {
             return Ok((self.without_region(region)?, None));
         }
-        // The failover region, unless the database has a replica elsewhere and none there:
-        // the new primary keeps the data only where a replica is promoted.
-        let replicas: Vec<&str> = self
+        let to = self.failover_target().ok_or_else(|| {
+            format!(
+                "region `{region}` is the only region of the spec; destroy the whole stack instead"
+            )
+        })?;
+        let s = self.failed_over(&to)?.without_region(region)?;
+        Ok((s, Some(to)))
+    }
+
+    /// The region a failover from the primary goes to: the failover region (the first of
+    /// `dr.failover_order`, else the backup copy region, else the first secondary), unless the
+    /// database has replicas and none there, then the first region with one (first in
+    /// `dr.failover_order`): the new primary keeps the data only where a replica is promoted.
+    pub fn failover_target(&self) -> Option<String> {
+        let primary = self.primary_region();
+        let mut replicas: Vec<&str> = self
             .database
             .iter()
             .flat_map(|db| db.replicas.iter().map(String::as_str))
-            .filter(|r| self.regions.contains_key(*r) && *r != region)
+            .filter(|r| self.regions.contains_key(*r) && *r != primary)
             .collect();
-        let to = crate::edge::failover_region(self)
+        let order: Vec<&str> = self
+            .dr
+            .iter()
+            .flat_map(|dr| dr.failover_order.iter().map(String::as_str))
+            .collect();
+        replicas.sort_by_key(|r| order.iter().position(|o| o == r).unwrap_or(usize::MAX));
+        crate::edge::failover_region(self)
             .filter(|r| replicas.is_empty() || replicas.contains(r))
             .or_else(|| replicas.first().copied())
             .map(str::to_string)
-            .ok_or_else(|| {
-                format!(
-                    "region `{region}` is the only region of the spec; destroy the whole stack instead"
-                )
-            })?;
-        let s = self.failed_over(&to)?.without_region(region)?;
-        Ok((s, Some(to)))
     }
 
     /// The spec with one region removed (for `destroy --region R`): drops the region and every

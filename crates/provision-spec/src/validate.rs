@@ -28,6 +28,7 @@ pub const IMPLEMENTED_SECTIONS: &[&str] = &[
     "monitoring",
     "edge",
     "dns",
+    "dr",
 ];
 
 /// The most user tags a spec may set: AWS allows 50 per resource and provision adds its own.
@@ -1055,6 +1056,44 @@ impl Validator<'_> {
                 "use a positive number",
             );
         }
+        let s = self.spec;
+        // The replica-lag alarm must fire before a failover would lose more than the RPO.
+        let replicated = s
+            .database
+            .as_ref()
+            .is_some_and(|db| !db.replicas.is_empty());
+        if let (true, Some(m)) = (replicated, &s.monitoring) {
+            let lag = m.alarms.replica_lag_s;
+            let rpo_s = dr.rpo_minutes.saturating_mul(60);
+            if dr.rpo_minutes > 0 && lag > rpo_s {
+                self.at_value(
+                    "dr.rpo_minutes",
+                    format!(
+                        "the replica-lag alarm fires after {lag} s behind the primary, later than \
+                         the RPO of {} min: a failover before it fires would lose more than the \
+                         RPO allows",
+                        dr.rpo_minutes
+                    ),
+                    format!("set `monitoring.alarms.replica_lag_s` to {rpo_s} or less"),
+                );
+            }
+        }
+        // Route 53 must see a region fail well within the RTO.
+        if let Some(dns) = &s.dns {
+            let hc = &dns.health_check;
+            let detect = hc.interval_s.saturating_mul(hc.failure_threshold);
+            if dr.rto_minutes > 0 && detect >= dr.rto_minutes.saturating_mul(60) {
+                self.at_value(
+                    "dr.rto_minutes",
+                    format!(
+                        "the health checks take {detect} s to see a region fail ({} s x {}), \
+                         no less than the RTO of {} min",
+                        hc.interval_s, hc.failure_threshold, dr.rto_minutes
+                    ),
+                    "check more often (`dns.health_check`), or allow a longer RTO",
+                );
+            }
+        }
     }
 }
 
@@ -1265,7 +1304,40 @@ network: { peering: full_mesh, flow_logs: true }
     }
 
     #[test]
-    fn unimplemented_sections_get_cheap_checks_too() {
+    fn dr_objectives_meet_the_alarms_and_the_health_checks() {
+        let src = format!(
+            "{BASE}\
+database:
+  version: '15.4'
+  instance_class: db.r6g.large
+  storage: {{ size_gb: 100 }}
+  replicas: [eu-west-1]
+monitoring:
+  alert_email: oncall@example.com
+dns:
+  zone: example.com
+  health_check: {{ interval_s: 30, failure_threshold: 4 }}
+dr: {{ rto_minutes: 2, rpo_minutes: 10, failover_order: [eu-west-1] }}
+"
+        );
+        let all = check(&src).join("\n");
+        for s in [
+            "error: the replica-lag alarm fires after 900 s behind the primary, later than the RPO of 10 min",
+            "set `monitoring.alarms.replica_lag_s` to 600 or less",
+            "error: the health checks take 120 s to see a region fail (30 s x 4), no less than the RTO of 2 min",
+        ] {
+            assert!(all.contains(s), "missing {s:?} in\n{all}");
+        }
+        let within = src.replace(
+            "rto_minutes: 2, rpo_minutes: 10",
+            "rto_minutes: 30, rpo_minutes: 15",
+        );
+        let all = check(&within).join("\n");
+        assert!(!all.contains("RPO") && !all.contains("RTO"), "{all}");
+    }
+
+    #[test]
+    fn every_section_is_checked_in_one_pass() {
         let src = format!(
             "{BASE}\
 eks:
@@ -1286,7 +1358,6 @@ dr: {{ rto_minutes: 30, rpo_minutes: 15, failover_order: [eu-west-1, eu-west-1] 
         );
         let all = check(&src).join("\n");
         for s in [
-            "section `dr` is part of the spec format",
             "node group `general` has min 3, desired 2, max 12",
             "t.yaml:13:25: error: `us-east-1` is the primary region here",
             "t.yaml:13:36: error: `ap-southeast-1` is not a region of this spec",

@@ -1,5 +1,6 @@
-//! `provision failover --to REGION`: make a secondary region the primary, in one command, without
-//! a call to the old primary region (it may be down).
+//! `provision failover [--to REGION]`: make a secondary region the primary, in one command,
+//! without a call to the old primary region (it may be down). Without `--to`, the spec's
+//! failover region (`Spec::failover_target`).
 //!
 //! The plan is the recorded spec failed over to REGION (`Spec::failed_over`): REGION's database
 //! replica is promoted in place, the other replicas, the backup copy, the Kafka mirror, CloudFront's
@@ -16,12 +17,14 @@ use provision_plan::Live;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Instant;
 
 #[derive(clap::Args)]
 pub struct Args {
     /// The region to make the primary: a secondary region with a replica of the database.
+    /// Without it, the spec's failover region (the first of `dr.failover_order` with a replica).
     #[arg(long, value_name = "REGION")]
-    to: String,
+    to: Option<String>,
     /// Fail over without asking (required when standard input is not a terminal).
     #[arg(long)]
     yes: bool,
@@ -31,6 +34,7 @@ pub struct Args {
 }
 
 pub async fn run(g: &Global, a: Args) -> Result<ExitCode> {
+    let started = Instant::now();
     let stack = context::pick_stack(g)?;
     let (store, mut state) = context::open_state(g, &stack)?;
     let rec = state.spec.clone().with_context(|| {
@@ -40,18 +44,24 @@ pub async fn run(g: &Global, a: Args) -> Result<ExitCode> {
     // The spec as the stack stands (an earlier failover kept).
     let (current, _) = context::effective_spec(&loaded, decls, &mut state)?;
     let old = current.primary_region().to_string();
+    let to = match &a.to {
+        Some(to) => to.clone(),
+        None => current.failover_target().with_context(|| {
+            format!("{stack} has no region to fail over to: its spec has no secondary region")
+        })?,
+    };
     let spec = current
-        .failed_over(&a.to)
-        .map_err(|e| anyhow!("cannot fail over to {}: {e}", a.to))?;
+        .failed_over(&to)
+        .map_err(|e| anyhow!("cannot fail over to {to}: {e}"))?;
     if let Some(db) = &current.database {
-        if !db.replicas.is_empty() && !db.replicas.contains(&a.to) {
+        if !db.replicas.is_empty() && !db.replicas.contains(&to) {
             bail!(
                 "cannot fail over to {}: it holds no replica of the database, so its database would \
                  start empty. Fail over to a region with a replica ({}), or add {} to \
                  `database.replicas` and run `provision up` first",
-                a.to,
+                to,
                 db.replicas.join(", "),
-                a.to
+                to
             );
         }
     }
@@ -107,8 +117,7 @@ pub async fn run(g: &Global, a: Args) -> Result<ExitCode> {
     let held = provision_plan::hold_region(plan, &old);
     let plan = held.plan;
     eprintln!(
-        "{} becomes the primary region; {old} is held as it stands (no call is made there).",
-        a.to
+        "{to} becomes the primary region; {old} is held as it stands (no call is made there)."
     );
     print!("{}", provision_plan::render(&plan));
     if !held.left_out.is_empty() {
@@ -125,10 +134,7 @@ pub async fn run(g: &Global, a: Args) -> Result<ExitCode> {
     }
     context::refuse_protected(&plan)?;
     if !context::confirm(
-        &format!(
-            "\nDo you want to make {} the primary region of {stack}?",
-            a.to
-        ),
+        &format!("\nDo you want to make {to} the primary region of {stack}?"),
         a.yes,
     )? {
         eprintln!("Failover cancelled.");
@@ -136,7 +142,7 @@ pub async fn run(g: &Global, a: Args) -> Result<ExitCode> {
     }
     // Recorded before the first call: an interrupted failover is finished by the next `up`.
     state = refreshed;
-    state.failed_over_to = Some(a.to.clone());
+    state.failed_over_to = Some(to.clone());
     store.save(&mut state)?;
     let ok = context::apply(
         &plan,
@@ -153,11 +159,20 @@ pub async fn run(g: &Global, a: Args) -> Result<ExitCode> {
     )
     .await?;
     if ok {
+        let secs = started.elapsed().as_secs();
+        let took = format!("{}m{:02}s", secs / 60, secs % 60);
+        match &spec.dr {
+            Some(dr) if secs > u64::from(dr.rto_minutes) * 60 => eprintln!(
+                "Warning: the failover took {took}, longer than the RTO of {} min.",
+                dr.rto_minutes
+            ),
+            Some(dr) => eprintln!("The failover took {took} (RTO {} min).", dr.rto_minutes),
+            None => eprintln!("The failover took {took}."),
+        }
         eprintln!(
             "{to} is the primary region of {stack} (the state records the failover): make it \
              `role: primary` in {path}. Once {old} answers again, `provision up` makes it a \
              secondary.",
-            to = a.to,
             path = rec.path
         );
     }
