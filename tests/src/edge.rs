@@ -360,34 +360,36 @@ pub async fn edge_pointing_at(
                 == Some(alb)
         })
         .count();
-    let cf = emu.cloudfront().await;
-    let d = cf
-        .get_distribution_config()
-        .id(&ids["global/cloudfront.distribution/main"])
-        .send()
+    let origins = cloudfront_config(emu, &ids["global/cloudfront.distribution/main"])
         .await
-        .unwrap();
-    let origins = d
-        .distribution_config()
-        .and_then(|c| c.origins())
+        .origins()
         .map(|o| o.items().iter().filter(|o| o.domain_name() == alb).count())
         .unwrap_or(0);
     (geo, checks, origins)
 }
 
-/// The ids of a distribution's origins, sorted.
-pub async fn cloudfront_origins(emu: &Emulator, id: &str) -> Vec<String> {
-    let d = emu
-        .cloudfront()
+/// A distribution's configuration, as GetDistributionConfig answers it.
+pub async fn cloudfront_config(
+    emu: &Emulator,
+    id: &str,
+) -> aws_sdk_cloudfront::types::DistributionConfig {
+    emu.cloudfront()
         .await
         .get_distribution_config()
         .id(id)
         .send()
         .await
-        .unwrap();
-    let mut ids: Vec<String> = d
+        .unwrap()
         .distribution_config()
-        .and_then(|c| c.origins())
+        .cloned()
+        .expect("GetDistributionConfig answers a configuration")
+}
+
+/// The ids of a distribution's origins, sorted.
+pub async fn cloudfront_origins(emu: &Emulator, id: &str) -> Vec<String> {
+    let mut ids: Vec<String> = cloudfront_config(emu, id)
+        .await
+        .origins()
         .map(|o| o.items().iter().map(|o| o.id().to_string()).collect())
         .unwrap_or_default();
     ids.sort();

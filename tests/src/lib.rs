@@ -880,3 +880,35 @@ pub async fn census(emu: &Emulator, region: &str, stack: &str) -> Vec<(&'static 
 pub fn total(c: &[(&str, usize)]) -> usize {
     c.iter().map(|(_, n)| n).sum()
 }
+
+/// A database instance as DescribeDBInstances answers it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DbInstance {
+    pub arn: String,
+    /// The ARN (or identifier) of the instance it replicates, for a read replica.
+    pub source: Option<String>,
+    pub backup_retention: i32,
+    pub deletion_protection: bool,
+}
+
+/// The instance `identifier` in `region`, if there is one.
+pub async fn db_instance(emu: &Emulator, region: &str, identifier: &str) -> Option<DbInstance> {
+    let out = emu
+        .rds(region)
+        .await
+        .describe_db_instances()
+        .send()
+        .await
+        .unwrap();
+    out.db_instances()
+        .iter()
+        .find(|d| d.db_instance_identifier() == Some(identifier))
+        .map(|d| DbInstance {
+            arn: d.db_instance_arn().unwrap().to_string(),
+            source: d
+                .read_replica_source_db_instance_identifier()
+                .map(str::to_string),
+            backup_retention: d.backup_retention_period().unwrap_or_default(),
+            deletion_protection: d.deletion_protection().unwrap_or_default(),
+        })
+}

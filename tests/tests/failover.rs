@@ -19,24 +19,9 @@ fn observed(p: &Provision, address: &str, field: &str) -> String {
 
 /// The instance `DB` in `region`: (ARN, its replication source, backup retention).
 async fn db(emu: &Emulator, region: &str) -> Option<(String, Option<String>, i32)> {
-    let out = emu
-        .rds(region)
+    db_instance(emu, region, DB)
         .await
-        .describe_db_instances()
-        .send()
-        .await
-        .unwrap();
-    out.db_instances()
-        .iter()
-        .find(|d| d.db_instance_identifier() == Some(DB))
-        .map(|d| {
-            (
-                d.db_instance_arn().unwrap().to_string(),
-                d.read_replica_source_db_instance_identifier()
-                    .map(str::to_string),
-                d.backup_retention_period().unwrap_or_default(),
-            )
-        })
+        .map(|d| (d.arn, d.source, d.backup_retention))
 }
 
 #[tokio::test(flavor = "multi_thread")]

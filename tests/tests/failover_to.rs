@@ -4,7 +4,7 @@
 //! its old primary instance has deletion protection, so `up` refuses until a person lifts it.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use provision_tests::edge::cloudfront_origins;
+use provision_tests::edge::{cloudfront_config, cloudfront_origins};
 use provision_tests::*;
 
 const STACK: &str = "pyairtable-prod";
@@ -12,43 +12,16 @@ const DB: &str = "pyairtable-prod";
 
 /// The instance `DB` in `region`: (ARN, its replication source, deletion protection).
 async fn db(emu: &Emulator, region: &str) -> Option<(String, Option<String>, bool)> {
-    let out = emu
-        .rds(region)
+    db_instance(emu, region, DB)
         .await
-        .describe_db_instances()
-        .send()
-        .await
-        .unwrap();
-    out.db_instances()
-        .iter()
-        .find(|d| d.db_instance_identifier() == Some(DB))
-        .map(|d| {
-            (
-                d.db_instance_arn().unwrap().to_string(),
-                d.read_replica_source_db_instance_identifier()
-                    .map(str::to_string),
-                d.deletion_protection().unwrap_or_default(),
-            )
-        })
+        .map(|d| (d.arn, d.source, d.deletion_protection))
 }
 
 /// The origin CloudFront's origin group tries first.
 async fn first_origin(emu: &Emulator, id: &str) -> String {
-    let d = emu
-        .cloudfront()
-        .await
-        .get_distribution_config()
-        .id(id)
-        .send()
-        .await
-        .unwrap();
-    let groups = d
-        .distribution_config()
-        .and_then(|c| c.origin_groups())
-        .unwrap();
-    groups.items()[0].members().unwrap().items()[0]
-        .origin_id()
-        .to_string()
+    let config = cloudfront_config(emu, id).await;
+    let group = &config.origin_groups().unwrap().items()[0];
+    group.members().unwrap().items()[0].origin_id().to_string()
 }
 
 /// The alias target of the PRIMARY failover record, lowercase, without the trailing dot.
