@@ -261,20 +261,8 @@ async fn a_promotion_that_takes_time_is_waited_for_between_steps() {
     let instance = |region: &'static str| {
         let emu = &emu;
         async move {
-            let out = emu
-                .rds(region)
-                .await
-                .describe_db_instances()
-                .db_instance_identifier(stack)
-                .send()
-                .await
-                .unwrap();
-            let d = &out.db_instances()[0];
-            (
-                d.db_instance_arn().unwrap().to_string(),
-                d.read_replica_source_db_instance_identifier()
-                    .map(str::to_string),
-            )
+            let d = db_instance(emu, region, stack).await.unwrap();
+            (d.arn, d.source)
         }
     };
     let (new_arn, source) = instance(new).await;

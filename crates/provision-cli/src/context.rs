@@ -278,6 +278,15 @@ pub fn refuse_protected(plan: &provision_core::Plan) -> Result<()> {
     )
 }
 
+/// How an apply ends for the shell: 0 when every step succeeded, 1 otherwise.
+pub fn exit_status(ok: bool) -> std::process::ExitCode {
+    if ok {
+        std::process::ExitCode::SUCCESS
+    } else {
+        std::process::ExitCode::from(1)
+    }
+}
+
 /// Ask on a terminal; refuse without `--yes` elsewhere.
 pub fn confirm(question: &str, yes: bool) -> Result<bool> {
     if yes {

@@ -57,17 +57,7 @@ pub fn plan(
             from_state = state
                 .resources
                 .iter()
-                .filter_map(|(a, r)| {
-                    Some((
-                        a.clone(),
-                        Observed {
-                            address: a.clone(),
-                            id: r.id.clone()?,
-                            arn: r.arn.clone(),
-                            properties: r.observed.clone(),
-                        },
-                    ))
-                })
+                .filter_map(|(a, r)| Some((a.clone(), r.recorded_observation(a)?)))
                 .collect();
             &from_state
         }

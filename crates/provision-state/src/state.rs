@@ -1,6 +1,6 @@
 //! The state data model: what `state/<stack>.json` holds.
 
-use provision_core::{Address, Value};
+use provision_core::{Address, Observed, Value};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -115,6 +115,17 @@ impl ResourceState {
             intent: None,
             deposed: Vec::new(),
         }
+    }
+
+    /// The object as last seen live, standing in for a refresh (`diff --no-refresh`, a region
+    /// a failover holds); `None` while no object is known (no id).
+    pub fn recorded_observation(&self, address: &Address) -> Option<Observed> {
+        Some(Observed {
+            address: address.clone(),
+            id: self.id.clone()?,
+            arn: self.arn.clone(),
+            properties: self.observed.clone(),
+        })
     }
 }
 

@@ -125,9 +125,5 @@ pub async fn run(g: &Global, a: Args) -> Result<ExitCode> {
         },
     )
     .await?;
-    Ok(if ok {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    Ok(context::exit_status(ok))
 }

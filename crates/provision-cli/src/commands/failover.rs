@@ -12,7 +12,7 @@
 
 use crate::context::{self, Global};
 use anyhow::{anyhow, bail, Context, Result};
-use provision_core::{Observed, ReconcileContext};
+use provision_core::ReconcileContext;
 use provision_plan::Live;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -89,19 +89,10 @@ pub async fn run(g: &Global, a: Args) -> Result<ExitCode> {
     let mut live: BTreeMap<_, _> =
         provision_engine::refresh(&aws.registry, &cx, &reachable, &reachable_desired).await?;
     for (address, r) in &state.resources {
-        if address.region() != old {
-            continue;
-        }
-        if let Some(id) = &r.id {
-            live.insert(
-                address.clone(),
-                Observed {
-                    address: address.clone(),
-                    id: id.clone(),
-                    arn: r.arn.clone(),
-                    properties: r.observed.clone(),
-                },
-            );
+        if address.region() == old {
+            if let Some(obs) = r.recorded_observation(address) {
+                live.insert(address.clone(), obs);
+            }
         }
     }
     let schema = |k: &str| aws.registry.schema(k);
@@ -176,9 +167,5 @@ pub async fn run(g: &Global, a: Args) -> Result<ExitCode> {
             path = rec.path
         );
     }
-    Ok(if ok {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    Ok(context::exit_status(ok))
 }
