@@ -101,36 +101,40 @@ async fn put_entry(
         (Some(f), Some(t)) => Some(PortRange::builder().from(f).to(t).build()),
         _ => None,
     };
-    let r = if replace {
-        client
-            .replace_network_acl_entry()
-            .network_acl_id(acl)
-            .rule_number(n)
-            .egress(egress)
-            .protocol(s(m, "protocol")?)
-            .rule_action(action)
-            .cidr_block(s(m, "cidr_block")?)
-            .set_port_range(range)
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(err)
-    } else {
-        client
+    if !replace {
+        let created = client
             .create_network_acl_entry()
             .network_acl_id(acl)
             .rule_number(n)
             .egress(egress)
             .protocol(s(m, "protocol")?)
-            .rule_action(action)
+            .rule_action(action.clone())
             .cidr_block(s(m, "cidr_block")?)
-            .set_port_range(range)
+            .set_port_range(range.clone())
             .send()
             .await
             .map(|_| ())
-            .map_err(err)
-    };
-    r
+            .map_err(err);
+        match created {
+            // A create whose answer was lost (the SDK retried it after the connection dropped)
+            // finds its own entry under the rule number: putting the rule sets it as desired.
+            Err(e) if e.code.as_deref() == Some("NetworkAclEntryAlreadyExists") => {}
+            r => return r,
+        }
+    }
+    client
+        .replace_network_acl_entry()
+        .network_acl_id(acl)
+        .rule_number(n)
+        .egress(egress)
+        .protocol(s(m, "protocol")?)
+        .rule_action(action)
+        .cidr_block(s(m, "cidr_block")?)
+        .set_port_range(range)
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(err)
 }
 
 /// Move `subnets` to the ACL `to` (every subnet always belongs to exactly one ACL).
